@@ -1,0 +1,1 @@
+"""The Typer and Rich command line. Only this package imports Rich."""

@@ -1,0 +1,1 @@
+"""Implement engines: the deterministic generator (default) and the LLM agent."""

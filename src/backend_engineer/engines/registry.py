@@ -1,0 +1,26 @@
+"""Looks engines up by name so the workflow never imports a concrete engine directly."""
+
+from __future__ import annotations
+
+import importlib
+
+from backend_engineer.engines.base import Engine
+
+ENGINES: dict[str, str] = {
+    "deterministic": "backend_engineer.engines.deterministic.engine:DeterministicEngine",
+    "llm": "backend_engineer.llm.engine:LlmEngine",
+}
+
+
+class UnknownEngine(LookupError):
+    pass
+
+
+def get_engine(name: str) -> Engine:
+    target = ENGINES.get(name)
+    if target is None:
+        raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(sorted(ENGINES))}")
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    engine: Engine = getattr(module, attr)()
+    return engine

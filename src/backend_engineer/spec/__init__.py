@@ -1,0 +1,1 @@
+"""The spec bundle: loading, line-aware errors, Pydantic models and JSON Schemas."""
