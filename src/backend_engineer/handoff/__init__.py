@@ -1,0 +1,1 @@
+"""The handoff report: summary, files, tests, API deviations, migration notes and commit refs."""

@@ -1,0 +1,1 @@
+"""The workflow engine: intake → plan → authorize → implement → verify → review → handoff."""
