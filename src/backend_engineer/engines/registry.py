@@ -21,6 +21,9 @@ def get_engine(name: str) -> Engine:
     if target is None:
         raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(sorted(ENGINES))}")
     module_name, _, attr = target.partition(":")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UnknownEngine(f"the {name} engine cannot be loaded: {exc}") from exc
     engine: Engine = getattr(module, attr)()
     return engine

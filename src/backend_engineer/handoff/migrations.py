@@ -67,7 +67,7 @@ def migration_notes(service_dir: Path) -> list[dict[str, Any]]:
             irreversible = [ln.strip() for ln in text.splitlines() if "irreversible" in ln.lower()]
             steps = [f"alembic downgrade {down or 'base'}  # reverts {revision}"]
             steps += [f"downgrade runs: {call}" for call in downgrade]
-            notes.append({
+            note: dict[str, Any] = {
                 "revision": revision,
                 "down_revision": down,
                 "file": str(path.relative_to(service_dir)),
@@ -78,5 +78,6 @@ def migration_notes(service_dir: Path) -> list[dict[str, Any]]:
                 "irreversible": irreversible,
                 "verify": _section(doc, "VERIFY"),
                 "operations": _section(doc, "OPERATIONS"),
-            })
+            }
+            notes.append(note)
     return notes

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from backend_engineer import exit_codes
+from backend_engineer.events import Event, Status
+from backend_engineer.workflow.approvals import PHRASES, read_ledger
+from backend_engineer.workflow.build import BuildOptions, BuildResult, iter_build
+from backend_engineer.workflow.runs import load_state
+from tests.conftest import EXAMPLES
+from tests.workflow.support import FileEngine
+
+SAAS = EXAMPLES / "projects-saas"
+
+
+def run(gen):  # type: ignore[no-untyped-def]
+    events: list[Event] = []
+    try:
+        while True:
+            events.append(next(gen))
+    except StopIteration as stop:
+        result: BuildResult = stop.value
+    return events, result
+
+
+def opts(tmp_path: Path, engine: FileEngine | None = None) -> BuildOptions:
+    return BuildOptions(engine=engine or FileEngine(), verify=False, review=False, runs=tmp_path / "runs")
+
+
+def git_log(repo: Path) -> list[str]:
+    out = subprocess.run(["git", "-C", str(repo), "log", "--format=%an|%s", "--reverse"], capture_output=True,
+                         text=True, check=True).stdout
+    return out.strip().splitlines()
+
+
+def leftovers(parent: Path) -> list[str]:
+    return [p.name for p in parent.iterdir() if ".staging-" in p.name]
+
+
+def test_build_commits_each_change_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    events, result = run(iter_build(SAAS, out, approve_answer="yes", options=opts(tmp_path)))
+    assert result.exit_code == exit_codes.OK, result.message
+    log = git_log(out)
+    assert log == [
+        "Casey (Backend Engineer)|feat(db): create the schema",
+        "Casey (Backend Engineer)|feat(api): add the application modules (part 1/2)",
+        "Casey (Backend Engineer)|feat(api): add the application modules (part 2/2)",
+        "Casey (Backend Engineer)|docs(docs): document the service",
+    ]
+    assert events[1].stage == "agent" and "Casey (Backend Engineer)" in events[1].message
+    asks = [e for e in events if e.status == Status.ASK]
+    assert len(asks) == 1 and asks[0].message in PHRASES
+    assert result.run_dir is not None
+    handoff = json.loads((result.run_dir / "handoff.json").read_text())
+    assert [c["sha"] for c in handoff["commits"]] == [c.sha for c in result.commits]
+    assert handoff["migration_notes"][0]["rollback_steps"][0].startswith("alembic downgrade base")
+    assert handoff["migration_notes"][0]["verify"] == ["SELECT count(*) FROM widgets"]
+    assert handoff["approvals"][0]["decision"] == "approved" and handoff["approvals"][0]["via"] == "--yes flag"
+    assert len(handoff["files_changed"]) == 22
+    md = (result.run_dir / "handoff.md").read_text()
+    for section in ("## Summary", "## Test results", "## API deviations", "## Migration notes", "## Commits"):
+        assert section in md
+    assert not leftovers(tmp_path)
+
+
+def test_stop_cancels_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    events, result = run(iter_build(SAAS, out, approve_answer="STOP", options=opts(tmp_path)))
+    assert result.exit_code == exit_codes.CANCELLED
+    assert not out.exists() and not leftovers(tmp_path)
+    assert events[-1].status == Status.CANCELLED
+    assert result.run_dir is not None
+    assert load_state(result.run_dir).status == "cancelled"
+    assert read_ledger(result.run_dir)[0].decision == "cancelled"
+
+
+def test_no_answer_means_not_approved(tmp_path: Path) -> None:
+    _, result = run(iter_build(SAAS, tmp_path / "svc", options=opts(tmp_path)))
+    assert result.exit_code == exit_codes.NOT_APPROVED
+    assert not (tmp_path / "svc").exists()
+
+
+def test_interrupt_during_implement_leaves_output_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    with pytest.raises(KeyboardInterrupt):
+        run(iter_build(SAAS, out, approve_answer="yes", options=opts(tmp_path, FileEngine(fail_after=5))))
+    assert not out.exists() and not leftovers(tmp_path)
+
+
+def test_closing_the_generator_mid_commit_discards_staging(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    gen = iter_build(SAAS, out, approve_answer="yes", options=opts(tmp_path))
+    for event in gen:
+        if event.stage == "implement" and event.status == Status.OK:
+            break
+    gen.close()
+    assert not out.exists() and not leftovers(tmp_path)
+
+
+def test_existing_repo_is_fast_forwarded_and_dirty_repo_refused(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    out.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
+    (out / "KEEP.md").write_text("mine\n")
+    subprocess.run(["git", "-C", str(out), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(out), "-c", "user.name=u", "-c", "user.email=u@x", "commit", "-qm", "init"],
+                   check=True)
+    _, result = run(iter_build(SAAS, out, approve_answer="execute", options=opts(tmp_path)))
+    assert result.exit_code == 0, result.message
+    assert len(git_log(out)) == 5 and (out / "KEEP.md").read_text() == "mine\n"
+    (out / "KEEP.md").write_text("dirty\n")
+    _, second = run(iter_build(SAAS, out, approve_answer="yes", options=opts(tmp_path)))
+    assert second.exit_code == exit_codes.CONFLICT and "uncommitted changes" in second.message
+    assert (out / "KEEP.md").read_text() == "dirty\n" and len(git_log(out)) == 5
+
+
+def test_changed_plan_needs_a_new_approval_and_resume_works(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    _, first = run(iter_build(SAAS, out, options=opts(tmp_path)))
+    assert first.exit_code == exit_codes.NOT_APPROVED and first.run_dir is not None
+    events, resumed = run(iter_build(SAAS, out, run_dir=first.run_dir, approve_answer="yes",
+                                     options=opts(tmp_path, FileEngine(code_files=3))))
+    assert any("plan changed" in e.message for e in events)
+    assert resumed.exit_code == 0 and resumed.run_dir == first.run_dir
+    events, again = run(iter_build(SAAS, out, run_dir=first.run_dir, options=opts(tmp_path, FileEngine(3))))
+    assert again.exit_code == 0
+    assert any(e.stage == "implement" and e.status == Status.SKIP for e in events)
+    assert any(e.stage == "approve" and "approved earlier" in e.message for e in events)
+
+
+def test_intake_blocked_and_refusal_exit_codes(tmp_path: Path) -> None:
+    _, blocked = run(iter_build(EXAMPLES / "incomplete-notes", tmp_path / "a", approve_answer="yes",
+                                options=opts(tmp_path)))
+    assert blocked.exit_code == exit_codes.INTAKE_INCOMPLETE
+    _, refused = run(iter_build(SAAS, tmp_path / "b", approve_answer="yes",
+                                options=opts(tmp_path, FileEngine(refuse=True))))
+    assert refused.exit_code == exit_codes.UNSUPPORTED and "django" in refused.message
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
