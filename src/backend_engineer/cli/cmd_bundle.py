@@ -42,10 +42,14 @@ def schema(
 
 def intake(
     bundle: Path = typer.Argument(..., help="The spec bundle folder."),
+    previous: Path | None = typer.Option(None, "--previous", help="The bundle (or generated service) this "
+                                         "one replaces; breaking contract changes become blockers."),
+    accept_breaking: list[str] = typer.Option([], "--accept-breaking", help="Accept a breaking change by its id "
+                                              "(or 'all'); recorded in the report."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """List every missing or contradictory input, field by field. Exit 3 when incomplete, 2 on bad input."""
-    report, _ = run_intake(bundle)
+    report, _ = run_intake(bundle, previous, accept_breaking)
     if json_out:
         emit_json(report.to_dict())
     else:

@@ -28,13 +28,13 @@ def api_deviations(bundle_dir: Path, service_dir: Path, plan: dict[str, Any]) ->
     loaded = load_bundle(bundle_dir)
     served = service_dir / "docs" / "openapi.json"
     if loaded.bundle is None or loaded.bundle.api is None:
-        return deviations + [f"{bundle_dir}: the contract could not be reloaded to compare"]
+        return [*deviations, f"{bundle_dir}: the contract could not be reloaded to compare"]
     if not served.is_file():
-        return deviations + ["docs/openapi.json is missing from the delivered service; cannot compare"]
+        return [*deviations, "docs/openapi.json is missing from the delivered service; cannot compare"]
     try:
         delivered = _ops(json.loads(served.read_text()))
     except json.JSONDecodeError as exc:
-        return deviations + [f"docs/openapi.json is not valid JSON: {exc}"]
+        return [*deviations, f"docs/openapi.json is not valid JSON: {exc}"]
     contract = _ops(loaded.bundle.api.doc)
     for key, codes in sorted(contract.items()):
         if key not in delivered:
