@@ -12,7 +12,7 @@ LAYERS: dict[str, str] = {
     "engines.base": "contract", "engines.registry": "contract", "engines": "contract",
     "intake": "gates", "planning": "gates",
     "engines.deterministic": "engines", "llm": "engines",
-    "verify": "checkers", "review": "checkers",
+    "verify": "checkers", "review": "checkers", "seeding": "checkers",
     "workflow": "workflow", "handoff": "workflow",
     "integrations": "integrations",
     "cli": "cli",

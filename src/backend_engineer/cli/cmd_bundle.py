@@ -16,6 +16,47 @@ from backend_engineer.spec.schemas import all_schemas
 def register(app: typer.Typer) -> None:
     app.command("schema")(schema)
     app.command("intake")(intake)
+    app.command("seed")(seed)
+
+
+def seed(
+    bundle: Path = typer.Argument(..., help="The spec bundle folder (reads datamodel.yaml)."),
+    db: str | None = typer.Option(None, "--db", help="SQLAlchemy URL of a migrated database to insert into."),
+    tenants: int = typer.Option(2, "--tenants", min=1, max=1000, help="How many tenants."),
+    rows: int = typer.Option(5, "--rows", min=1, max=10000, help="Rows per entity per tenant."),
+    random_seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same data."),
+    out: Path | None = typer.Option(None, "--out", help="Write the data as JSON to this file."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Generate realistic tenant-scoped seed data from datamodel.yaml and optionally insert it."""
+    from backend_engineer.seeding.generate import generate_seed
+    from backend_engineer.seeding.load import insert_seed
+    from backend_engineer.seeding.values import SeedError
+    from backend_engineer.spec.bundle import load_bundle
+
+    loaded = load_bundle(bundle)
+    console = make_console(stderr=json_out)
+    if loaded.bundle is None or loaded.bundle.datamodel is None:
+        reasons = [e.render() for e in loaded.errors] or [f"{bundle}/datamodel.yaml is missing; add it"]
+        for reason in reasons:
+            console.print(f"[FAIL] {reason}", markup=False)
+        raise typer.Exit(exit_codes.BAD_INPUT)
+    try:
+        data = generate_seed(loaded.bundle.datamodel, tenants=tenants, rows=rows, seed=random_seed)
+        counts = insert_seed(db, data) if db else data.counts()
+    except SeedError as exc:
+        console.print(f"[FAIL] {exc}", markup=False)
+        raise typer.Exit(exit_codes.BAD_INPUT) from None
+    if out is not None:
+        from backend_engineer.workflow.runs import atomic_write
+
+        atomic_write(out, json.dumps({"tenants": data.tenants, "tables": data.tables}, default=str, indent=2))
+    result = {"status": "inserted" if db else "generated", "tenants": data.tenants, "rows": counts}
+    if json_out:
+        emit_json(result)
+    else:
+        for table, count in counts.items():
+            console.print(f"[PASS] {table}: {count} row(s)", markup=False)
 
 
 def schema(

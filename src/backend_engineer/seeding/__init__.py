@@ -1,0 +1,1 @@
+"""Realistic tenant-scoped seed data from datamodel.yaml, respecting its constraints."""
