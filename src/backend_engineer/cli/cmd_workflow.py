@@ -48,11 +48,13 @@ def plan(
     bundle: Path = typer.Argument(..., help="The spec bundle folder."),
     out: Path = typer.Option(..., "--out", help="The output repository the plan is for."),
     engine: str = typer.Option("deterministic", "--engine", help="deterministic (default) or llm."),
+    accept_breaking: list[str] = typer.Option([], "--accept-breaking", help="Accept a breaking contract change "
+                                              "by its id (see intake)."),
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Intake, then write a plan to a new run folder (.backend-engineer/runs/<id>/)."""
     try:
-        result = api.make_plan(bundle, out, engine=engine)
+        result = api.make_plan(bundle, out, engine=engine, accept_breaking=tuple(accept_breaking))
     except api.IntakeBlocked as exc:
         _intake_blocked(exc, json_out)
         return
@@ -152,6 +154,8 @@ def build(
     db: str = typer.Option("sqlite", "--db", help="sqlite (default, no server) or postgresql."),
     pg_url: str | None = typer.Option(None, "--pg-url", help="PostgreSQL URL for --db postgresql."),
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip the verify stage (reported as skipped)."),
+    accept_breaking: list[str] = typer.Option([], "--accept-breaking", help="Accept a breaking contract change "
+                                              "by its id (see intake)."),
     json_out: bool = typer.Option(False, "--json", help="Events as JSON lines on stderr, result as JSON."),
 ) -> None:
     """Run the whole chain: intake, plan, approval, implement (atomic commits), verify, review, handoff."""
@@ -168,7 +172,8 @@ def build(
     if not yes and answer is None and sys.stdin.isatty() and not json_out:
         def ask(phrase: str) -> str:
             return str(typer.prompt(f"[ASK] {phrase}"))
-    options = api.BuildOptions(engine=engine, db=db, pg_url=pg_url, verify=not no_verify)
+    options = api.BuildOptions(engine=engine, db=db, pg_url=pg_url, verify=not no_verify,
+                               accept_breaking=tuple(accept_breaking))
     gen = api.iter_build(bundle, out, run_dir=run_dir, approve_answer="yes" if yes else answer,
                          approve_via="--yes flag" if yes else "--answer option", ask=ask, options=options)
     try:

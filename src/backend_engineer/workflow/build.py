@@ -68,6 +68,7 @@ class BuildOptions:
     verify: bool = True
     review: bool = True
     runs: Path | None = None
+    accept_breaking: tuple[str, ...] = ()
 
 
 def _render_files(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path) -> dict[str, bytes]:
@@ -89,7 +90,7 @@ def iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None = None,
     out_dir = out_dir.resolve()
     try:
         yield Event("intake", Status.START, f"reading the spec bundle {bundle_dir}")
-        report, bundle = intake_or_raise(bundle_dir)
+        report, bundle = intake_or_raise(bundle_dir, out_dir, opts.accept_breaking)
     except IntakeBlocked as exc:
         for err in exc.report.load_errors:
             yield Event("intake", Status.FAIL, f"{err['file']}:{err['line']} {err['field']}: {err['message']}. "

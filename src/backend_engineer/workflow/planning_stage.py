@@ -8,6 +8,7 @@ from pathlib import Path
 
 from backend_engineer.engines.base import Engine, Refusal
 from backend_engineer.engines.registry import get_engine
+from backend_engineer.intake.breaking import LOCK_DIR
 from backend_engineer.intake.gate import run_intake
 from backend_engineer.intake.model import IntakeReport
 from backend_engineer.planning.plan import Plan, build_plan
@@ -42,8 +43,15 @@ def resolve_engine(engine: str | Engine) -> Engine:
     return get_engine(engine) if isinstance(engine, str) else engine
 
 
-def intake_or_raise(bundle_dir: Path) -> tuple[IntakeReport, Bundle]:
-    report, bundle = run_intake(bundle_dir)
+def previous_for(out_dir: Path) -> Path | None:
+    """The bundle lock of an already generated service, used to diff the contract."""
+    return out_dir if (out_dir / LOCK_DIR / "openapi.yaml").is_file() else None
+
+
+def intake_or_raise(bundle_dir: Path, out_dir: Path | None = None,
+                    accept_breaking: tuple[str, ...] = ()) -> tuple[IntakeReport, Bundle]:
+    previous = previous_for(out_dir) if out_dir is not None else None
+    report, bundle = run_intake(bundle_dir, previous, accept_breaking)
     if not report.ok or bundle is None:
         raise IntakeBlocked(report)
     return report, bundle
@@ -64,9 +72,9 @@ def write_plan(run_dir: Path, plan: Plan) -> None:
 
 
 def make_plan(bundle_dir: Path, out_dir: Path, *, engine: str | Engine = "deterministic",
-              runs: Path | None = None) -> PlanResult:
+              runs: Path | None = None, accept_breaking: tuple[str, ...] = ()) -> PlanResult:
     """Run intake, build the plan and write it to a new run folder."""
-    report, bundle = intake_or_raise(bundle_dir)
+    report, bundle = intake_or_raise(bundle_dir, out_dir, accept_breaking)
     eng = resolve_engine(engine)
     plan = plan_for(bundle, eng, out_dir)
     digest = plan.digest()
