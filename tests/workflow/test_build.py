@@ -62,6 +62,8 @@ def test_build_commits_each_change_atomically(tmp_path: Path) -> None:
     assert handoff["migration_notes"][0]["verify"] == ["SELECT count(*) FROM widgets"]
     assert handoff["approvals"][0]["decision"] == "approved" and handoff["approvals"][0]["via"] == "--yes flag"
     assert len(handoff["files_changed"]) == 22
+    logged = [json.loads(line) for line in (result.run_dir / "events.jsonl").read_text().splitlines()]
+    assert [e["message"] for e in logged] == [e.message for e in events]
     md = (result.run_dir / "handoff.md").read_text()
     for section in ("## Summary", "## Test results", "## API deviations", "## Migration notes", "## Commits"):
         assert section in md

@@ -86,6 +86,39 @@ def _render_files(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path) -> 
 def iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None = None,
                approve_answer: str | None = None, approve_via: str = "--yes flag", ask: Ask | None = None,
                options: BuildOptions | None = None) -> Generator[Event, None, BuildResult]:
+    """The whole chain; every event is also appended to the run log ``events.jsonl``."""
+    inner = _iter_build(bundle_dir, out_dir, run_dir=run_dir, approve_answer=approve_answer,
+                        approve_via=approve_via, ask=ask, options=options)
+    pending: list[Event] = []
+    log_dir = run_dir
+    try:
+        while True:
+            event = next(inner)
+            if log_dir is None and "run_dir" in event.data:
+                log_dir = Path(event.data["run_dir"])
+            pending.append(event)
+            if log_dir is not None:
+                _append_log(log_dir, pending)
+                pending = []
+            yield event
+    except StopIteration as stop:
+        result: BuildResult = stop.value
+        if result.run_dir is not None and pending:
+            _append_log(result.run_dir, pending)
+        return result
+    finally:
+        inner.close()
+
+
+def _append_log(run_dir: Path, events: list[Event]) -> None:
+    with (run_dir / "events.jsonl").open("a", encoding="utf-8") as fh:
+        for event in events:
+            fh.write(json.dumps(event.to_dict(), default=str) + "\n")
+
+
+def _iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None,
+                approve_answer: str | None, approve_via: str, ask: Ask | None,
+                options: BuildOptions | None) -> Generator[Event, None, BuildResult]:
     opts = options or BuildOptions()
     out_dir = out_dir.resolve()
     try:
