@@ -26,6 +26,7 @@ typecheck: install
 	$(BIN)/mypy
 
 test: install lint
+	@if [ -f scripts/ensure-chromium.sh ]; then bash scripts/ensure-chromium.sh; fi
 	$(BIN)/python -m pytest
 
 bench: install
