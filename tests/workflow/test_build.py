@@ -143,3 +143,18 @@ def test_intake_blocked_and_refusal_exit_codes(tmp_path: Path) -> None:
                                 options=opts(tmp_path, FileEngine(refuse=True))))
     assert refused.exit_code == exit_codes.UNSUPPORTED and "django" in refused.message
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_interactive_answers_go_through_the_ask_callback(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def halt(phrase: str) -> str:
+        asked.append(phrase)
+        return "HALT"
+
+    _, cancelled = run(iter_build(SAAS, tmp_path / "a", ask=halt, options=opts(tmp_path)))
+    assert cancelled.exit_code == exit_codes.CANCELLED and asked and asked[0] in PHRASES
+    assert not (tmp_path / "a").exists()
+    _, approved = run(iter_build(SAAS, tmp_path / "b", ask=lambda phrase: "proceed", options=opts(tmp_path)))
+    assert approved.exit_code == 0 and approved.run_dir is not None
+    assert read_ledger(approved.run_dir)[0].via == "interactive prompt"
