@@ -99,7 +99,7 @@ select = ["E", "F", "W", "I", "B", "UP", "SIM", "S"]
 ignore = ["B008"]
 
 [tool.ruff.lint.per-file-ignores]
-"tests/**" = ["S101", "S105", "S106", "S310"]
+"tests/**" = ["S101", "S105", "S106", "S310", "S608"]
 "migrations/**" = ["E501"]
 
 [tool.mypy]
