@@ -1,0 +1,55 @@
+"""Generate projects-saas, then run the service's own suite, ruff and mypy inside it."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES
+from tests.generator.support import BIN, generate, pytest_in, run
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(EXAMPLES / "projects-saas", tmp_path_factory.mktemp("svc") / "projects")
+
+
+def _counts(service: Path) -> tuple[int, int, int]:
+    suite = ET.parse(service / "junit.xml").getroot()
+    node = suite if suite.tag == "testsuite" else suite[0]
+    total, failures, errors, skipped = (int(node.get(k, "0")) for k in ("tests", "failures", "errors", "skipped"))
+    return total - failures - errors - skipped, failures + errors, skipped
+
+
+def test_generated_suite_passes_on_sqlite(service: Path) -> None:
+    result = pytest_in(service)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    passed, failed, skipped = _counts(service)
+    assert failed == 0 and passed >= 90, (passed, failed, skipped)
+
+
+@pytest.mark.postgres
+def test_generated_suite_passes_on_postgresql(service: Path, postgres_url: str) -> None:
+    result = pytest_in(service, {"TEST_DATABASE_URL": postgres_url})
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    passed, failed, skipped = _counts(service)
+    assert failed == 0 and skipped == 0 and passed >= 95, (passed, failed, skipped)
+
+
+def test_generated_code_is_ruff_and_mypy_clean(service: Path) -> None:
+    ruff = run([str(BIN / "ruff"), "check", "."], service)
+    assert ruff.returncode == 0, ruff.stdout
+    mypy = run([sys.executable, "-m", "mypy", "app", "tests"], service)
+    assert mypy.returncode == 0, mypy.stdout
+
+
+def test_alembic_migration_has_verify_operations_and_a_real_downgrade(service: Path) -> None:
+    text = (service / "migrations" / "versions" / "0001_initial.py").read_text()
+    assert "VERIFY:" in text and "OPERATIONS:" in text
+    downgrade = text.split("def downgrade() -> None:")[1]
+    assert downgrade.count("op.drop_table(") == text.count("op.create_table(")
+    assert "ENABLE ROW LEVEL SECURITY" in text and "current_setting('app.tenant_id', true)" in text
+    assert "ix_projects_tenant_id_name" in text and "unique=True" in text
