@@ -4,9 +4,26 @@ from typer.testing import CliRunner
 
 from backend_engineer.cli import main
 
-EXPECTED = {"schema", "intake", "plan", "approve", "build", "handoff", "generate", "openapi-lint",
-            "migration-check", "fuzz", "probe", "slo-check", "dep-scan", "verify", "review", "change", "mcp",
-            "init"}
+EXPECTED = {
+    "schema",
+    "intake",
+    "plan",
+    "approve",
+    "build",
+    "handoff",
+    "generate",
+    "openapi-lint",
+    "migration-check",
+    "fuzz",
+    "probe",
+    "slo-check",
+    "dep-scan",
+    "verify",
+    "review",
+    "change",
+    "mcp",
+    "init",
+}
 
 
 def test_every_command_module_is_present() -> None:

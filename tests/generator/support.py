@@ -27,13 +27,29 @@ def generate(bundle_dir: Path, root: Path) -> Path:
     return write_tree(render_service(bundle), root)
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None,
-        timeout: int = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     full.update(env or {})
     return subprocess.run(cmd, cwd=cwd, env=full, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def pytest_in(service: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-x",
-                "--junitxml", str(service / "junit.xml")], service, env)
+    return run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "-q",
+            "-x",
+            "--junitxml",
+            str(service / "junit.xml"),
+        ],
+        service,
+        env,
+    )

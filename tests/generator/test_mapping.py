@@ -6,7 +6,6 @@ import re
 import shutil
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from backend_engineer.cli.main import app
@@ -16,8 +15,12 @@ from tests.conftest import EXAMPLES
 from tests.generator.support import generate, run
 
 SAAS = EXAMPLES / "projects-saas"
-CONTRACT_FILES = (".backend-engineer/bundle/openapi.yaml", ".backend-engineer/manifest.json", "docs/openapi.json",
-                  "app/contract.json")
+CONTRACT_FILES = (
+    ".backend-engineer/bundle/openapi.yaml",
+    ".backend-engineer/manifest.json",
+    "docs/openapi.json",
+    "app/contract.json",
+)
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -36,8 +39,10 @@ def _strip_x(bundle: Path) -> None:
 def _mapping(bundle_dir: Path) -> list[tuple[str, str, str, str]]:
     bundle = load_bundle(bundle_dir).bundle
     assert bundle is not None
-    return [(e.operation_id, e.service, e.data_change, e.status)
-            for e in DeterministicEngine().propose(bundle, None).endpoints]
+    return [
+        (e.operation_id, e.service, e.data_change, e.status)
+        for e in DeterministicEngine().propose(bundle, None).endpoints
+    ]
 
 
 def test_all_17_operations_are_mapped() -> None:
@@ -52,7 +57,9 @@ def test_without_x_fields_the_mapping_and_the_tree_are_the_same(tmp_path: Path) 
     stripped = load_bundle(bundle_dir).bundle
     original = load_bundle(SAAS).bundle
     assert stripped is not None and original is not None
-    assert all(e.inferred for e in DeterministicEngine().propose(stripped, None).endpoints if e.service != "Health.probe")
+    assert all(
+        e.inferred for e in DeterministicEngine().propose(stripped, None).endpoints if e.service != "Health.probe"
+    )
     a = {p: c for p, c in render_service(stripped).items() if p not in CONTRACT_FILES}
     b = {p: c for p, c in render_service(original).items() if p not in CONTRACT_FILES}
     assert a == b
@@ -94,13 +101,22 @@ ARCHIVE = """  /v1/projects/{project_id}/archive:
 def test_an_unmappable_operation_gets_a_port_stub_and_answers_501(tmp_path: Path) -> None:
     bundle_dir = _copy(tmp_path)
     spec = bundle_dir / "openapi.yaml"
-    text = spec.read_text().replace("  /v1/projects/{project_id}/tasks:", ARCHIVE + "  /v1/projects/{project_id}/tasks:")
-    text = text.replace("    ProjectStatus:\n", "    ArchiveResult:\n      type: object\n      properties:\n"
-                        "        archived: {type: boolean}\n    ProjectStatus:\n")
+    text = spec.read_text().replace(
+        "  /v1/projects/{project_id}/tasks:", ARCHIVE + "  /v1/projects/{project_id}/tasks:"
+    )
+    text = text.replace(
+        "    ProjectStatus:\n",
+        "    ArchiveResult:\n      type: object\n      properties:\n"
+        "        archived: {type: boolean}\n    ProjectStatus:\n",
+    )
     spec.write_text(text)
     sec = bundle_dir / "security.yaml"
-    sec.write_text(sec.read_text().replace("    deleteWebhook: webhook:delete\n",
-                                           "    deleteWebhook: webhook:delete\n    archiveProject: project:update\n"))
+    sec.write_text(
+        sec.read_text().replace(
+            "    deleteWebhook: webhook:delete\n",
+            "    deleteWebhook: webhook:delete\n    archiveProject: project:update\n",
+        )
+    )
     mapping = {op: status for op, _, _, status in _mapping(bundle_dir)}
     assert mapping["archiveProject"] == "needs business logic" and len(mapping) == 18
     service = generate(bundle_dir, tmp_path / "svc")

@@ -49,8 +49,14 @@ class FileEngine:
 
     def check_support(self, bundle: Bundle) -> list[Refusal]:
         if self.refuse:
-            return [Refusal("company.config.yaml", "tech_stack.framework", "django is not supported",
-                            "use fastapi or the llm engine")]
+            return [
+                Refusal(
+                    "company.config.yaml",
+                    "tech_stack.framework",
+                    "django is not supported",
+                    "use fastapi or the llm engine",
+                )
+            ]
         return []
 
     def propose(self, bundle: Bundle, repo: Path | None) -> EngineProposal:
@@ -58,12 +64,15 @@ class FileEngine:
         groups = [
             ChangeGroup("app", "api", "add the application modules", code),
             ChangeGroup("docs", "docs", "document the service", (PlannedFile("README.md", "doc"),), "docs"),
-            ChangeGroup("migrations", "db", "create the schema",
-                        (PlannedFile("migrations/versions/0001_init.py", "migration"),)),
+            ChangeGroup(
+                "migrations", "db", "create the schema", (PlannedFile("migrations/versions/0001_init.py", "migration"),)
+            ),
         ]
         assert bundle.api is not None
-        endpoints = [EndpointMapping(o.operation_id, o.method, o.path, "WidgetService.handle", "none")
-                     for o in bundle.api.operations]
+        endpoints = [
+            EndpointMapping(o.operation_id, o.method, o.path, "WidgetService.handle", "none")
+            for o in bundle.api.operations
+        ]
         return EngineProposal(groups=groups, endpoints=endpoints)
 
     def render(self, bundle: Bundle, proposal: EngineProposal, repo: Path | None) -> dict[str, bytes]:

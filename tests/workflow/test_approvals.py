@@ -40,8 +40,7 @@ def test_the_question_is_one_of_the_exact_phrases() -> None:
 
 
 def test_ledger_is_tied_to_the_plan_hash(tmp_path: Path) -> None:
-    result = api.make_plan(EXAMPLES / "projects-saas", tmp_path / "out", engine=FileEngine(),
-                           runs=tmp_path / "runs")
+    result = api.make_plan(EXAMPLES / "projects-saas", tmp_path / "out", engine=FileEngine(), runs=tmp_path / "runs")
     with pytest.raises(api.ApprovalRefused):
         api.approve(result.run_dir, "sure", via="test")
     record = api.approve(result.run_dir, "yes", via="test")
@@ -55,8 +54,7 @@ def test_ledger_is_tied_to_the_plan_hash(tmp_path: Path) -> None:
 def test_cli_approve_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKEND_ENGINEER_RUNS", str(tmp_path / "runs"))
     monkeypatch.chdir(tmp_path)
-    planned = api.make_plan(EXAMPLES / "projects-saas", tmp_path / "out", engine=FileEngine(),
-                            runs=tmp_path / "runs")
+    planned = api.make_plan(EXAMPLES / "projects-saas", tmp_path / "out", engine=FileEngine(), runs=tmp_path / "runs")
     no_answer = runner.invoke(app, ["approve", str(planned.run_dir)])
     assert no_answer.exit_code == 4 and planned.phrase in no_answer.output
     stop = runner.invoke(app, ["approve", "latest", "--answer", "STOP", "--json"])

@@ -30,20 +30,27 @@ def test_v1_to_v2_is_additive() -> None:
 
 
 def test_breaking_changes_in_the_same_major_are_blockers(tmp_path: Path) -> None:
-    bundle = _edit(tmp_path, [
-        ("        owner_id: {type: string}\n", ""),
-        ("        title: {type: string, minLength: 1, maxLength: 200}\n        description: {type: [string, \"null\"], "
-         "maxLength: 10000}\n        status: {$ref: \"#/components/schemas/TaskStatus\"}\n        priority: "
-         "{type: integer, minimum: 1, maximum: 5}\n        assignee_email: {type: [string, \"null\"], format: email}"
-         "\n        due_date: {type: [string, \"null\"], format: date}\n    TaskUpdate:",
-         "        title: {type: string, minLength: 1, maxLength: 100}\n        description: {type: [string, \"null\"], "
-         "maxLength: 10000}\n        status: {$ref: \"#/components/schemas/TaskStatus\"}\n        priority: "
-         "{type: integer, minimum: 1, maximum: 5}\n        assignee_email: {type: [string, \"null\"], format: email}"
-         "\n        due_date: {type: [string, \"null\"], format: date}\n    TaskUpdate:"),
-        ("        - name: priority\n          in: query\n",
-         "        - name: priority\n          in: query\n          required: true\n"),
-        ("    delete:\n      operationId: deleteWebhook", "    x-removed:\n      operationId: deleteWebhook"),
-    ])
+    bundle = _edit(
+        tmp_path,
+        [
+            ("        owner_id: {type: string}\n", ""),
+            (
+                '        title: {type: string, minLength: 1, maxLength: 200}\n        description: {type: [string, "null"], '
+                'maxLength: 10000}\n        status: {$ref: "#/components/schemas/TaskStatus"}\n        priority: '
+                '{type: integer, minimum: 1, maximum: 5}\n        assignee_email: {type: [string, "null"], format: email}'
+                '\n        due_date: {type: [string, "null"], format: date}\n    TaskUpdate:',
+                '        title: {type: string, minLength: 1, maxLength: 100}\n        description: {type: [string, "null"], '
+                'maxLength: 10000}\n        status: {$ref: "#/components/schemas/TaskStatus"}\n        priority: '
+                '{type: integer, minimum: 1, maximum: 5}\n        assignee_email: {type: [string, "null"], format: email}'
+                '\n        due_date: {type: [string, "null"], format: date}\n    TaskUpdate:',
+            ),
+            (
+                "        - name: priority\n          in: query\n",
+                "        - name: priority\n          in: query\n          required: true\n",
+            ),
+            ("    delete:\n      operationId: deleteWebhook", "    x-removed:\n      operationId: deleteWebhook"),
+        ],
+    )
     report, _ = run_intake(bundle, previous=V1)
     breaking = [i for i in report.blockers if i.kind == "breaking"]
     messages = " | ".join(i.message for i in breaking)

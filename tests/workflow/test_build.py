@@ -32,8 +32,9 @@ def opts(tmp_path: Path, engine: FileEngine | None = None) -> BuildOptions:
 
 
 def git_log(repo: Path) -> list[str]:
-    out = subprocess.run(["git", "-C", str(repo), "log", "--format=%an|%s", "--reverse"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(repo), "log", "--format=%an|%s", "--reverse"], capture_output=True, text=True, check=True
+    ).stdout
     return out.strip().splitlines()
 
 
@@ -110,8 +111,9 @@ def test_existing_repo_is_fast_forwarded_and_dirty_repo_refused(tmp_path: Path) 
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
     (out / "KEEP.md").write_text("mine\n")
     subprocess.run(["git", "-C", str(out), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(out), "-c", "user.name=u", "-c", "user.email=u@x", "commit", "-qm", "init"],
-                   check=True)
+    subprocess.run(
+        ["git", "-C", str(out), "-c", "user.name=u", "-c", "user.email=u@x", "commit", "-qm", "init"], check=True
+    )
     _, result = run(iter_build(SAAS, out, approve_answer="execute", options=opts(tmp_path)))
     assert result.exit_code == 0, result.message
     assert len(git_log(out)) == 5 and (out / "KEEP.md").read_text() == "mine\n"
@@ -125,8 +127,11 @@ def test_changed_plan_needs_a_new_approval_and_resume_works(tmp_path: Path) -> N
     out = tmp_path / "svc"
     _, first = run(iter_build(SAAS, out, options=opts(tmp_path)))
     assert first.exit_code == exit_codes.NOT_APPROVED and first.run_dir is not None
-    events, resumed = run(iter_build(SAAS, out, run_dir=first.run_dir, approve_answer="yes",
-                                     options=opts(tmp_path, FileEngine(code_files=3))))
+    events, resumed = run(
+        iter_build(
+            SAAS, out, run_dir=first.run_dir, approve_answer="yes", options=opts(tmp_path, FileEngine(code_files=3))
+        )
+    )
     assert any("plan changed" in e.message for e in events)
     assert resumed.exit_code == 0 and resumed.run_dir == first.run_dir
     events, again = run(iter_build(SAAS, out, run_dir=first.run_dir, options=opts(tmp_path, FileEngine(3))))
@@ -136,11 +141,13 @@ def test_changed_plan_needs_a_new_approval_and_resume_works(tmp_path: Path) -> N
 
 
 def test_intake_blocked_and_refusal_exit_codes(tmp_path: Path) -> None:
-    _, blocked = run(iter_build(EXAMPLES / "incomplete-notes", tmp_path / "a", approve_answer="yes",
-                                options=opts(tmp_path)))
+    _, blocked = run(
+        iter_build(EXAMPLES / "incomplete-notes", tmp_path / "a", approve_answer="yes", options=opts(tmp_path))
+    )
     assert blocked.exit_code == exit_codes.INTAKE_INCOMPLETE
-    _, refused = run(iter_build(SAAS, tmp_path / "b", approve_answer="yes",
-                                options=opts(tmp_path, FileEngine(refuse=True))))
+    _, refused = run(
+        iter_build(SAAS, tmp_path / "b", approve_answer="yes", options=opts(tmp_path, FileEngine(refuse=True)))
+    )
     assert refused.exit_code == exit_codes.UNSUPPORTED and "django" in refused.message
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 

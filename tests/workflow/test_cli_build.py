@@ -14,8 +14,16 @@ def cli(*args: str, cwd: Path, env_extra: dict[str, str] | None = None) -> subpr
     import os
 
     env = {**os.environ, "NO_COLOR": "1", **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "backend_engineer.cli.main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "backend_engineer.cli.main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_plan_then_approve_then_build_through_the_cli(tmp_path: Path) -> None:
@@ -35,8 +43,9 @@ def test_plan_then_approve_then_build_through_the_cli(tmp_path: Path) -> None:
 
 def test_build_without_approval_exits_4_and_prints_labels(tmp_path: Path) -> None:
     runs = {"BACKEND_ENGINEER_RUNS": str(tmp_path / "runs")}
-    result = cli("build", str(EXAMPLES / "incomplete-notes"), "--out", str(tmp_path / "svc"), cwd=tmp_path,
-                 env_extra=runs)
+    result = cli(
+        "build", str(EXAMPLES / "incomplete-notes"), "--out", str(tmp_path / "svc"), cwd=tmp_path, env_extra=runs
+    )
     assert result.returncode == 3
     assert "[FAIL]" in result.stdout and "no port is configured" in result.stdout
     assert "\x1b[" not in result.stdout

@@ -20,8 +20,11 @@ EXPECTED_INCOMPLETE = {
     ("security.yaml", "authorization.operations", "no permission is mapped for the operation `shareNote`"),
     ("security.yaml", "authorization", "names no default (deny must be explicit)"),
     ("openapi.yaml", "paths./v1/notes.post", "`createNote` is a mutating operation without an Idempotency-Key"),
-    ("openapi.yaml", "paths./v1/notes/{note_id}/share.post",
-     "`shareNote` is a mutating operation without an Idempotency-Key"),
+    (
+        "openapi.yaml",
+        "paths./v1/notes/{note_id}/share.post",
+        "`shareNote` is a mutating operation without an Idempotency-Key",
+    ),
     ("openapi.yaml", "paths./v1/notes.get", "`listNotes` has no pagination parameters"),
     ("techspec.yaml", "port", "no port is configured"),
 }
@@ -70,8 +73,10 @@ def test_contradictions_are_reported(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES / "projects-saas", bundle)
     sec = bundle / "security.yaml"
     text = sec.read_text().replace("tenancy:\n  claim: tenant_id", "tenancy:\n  claim: org_id")
-    text = text.replace("    deleteWebhook: webhook:delete\n",
-                        "    deleteWebhook: webhook:delete\n    archiveEverything: project:delete\n")
+    text = text.replace(
+        "    deleteWebhook: webhook:delete\n",
+        "    deleteWebhook: webhook:delete\n    archiveEverything: project:delete\n",
+    )
     text = text.replace("  default: deny", "  default: allow")
     sec.write_text(text)
     perf = bundle / "perf.yaml"

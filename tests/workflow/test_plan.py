@@ -61,8 +61,12 @@ def test_self_check_fails_on_policy_gaps(tmp_path: Path) -> None:
     copy = tmp_path / "saas"
     shutil.copytree(EXAMPLES / "projects-saas", copy)
     sec = copy / "security.yaml"
-    sec.write_text(sec.read_text().replace("  default: deny", "  default: allow")
-                   .replace("  redact: [authorization, cookie, Task.assignee_email, Comment.body]",
-                            "  redact: [authorization, cookie]"))
+    sec.write_text(
+        sec.read_text()
+        .replace("  default: deny", "  default: allow")
+        .replace(
+            "  redact: [authorization, cookie, Task.assignee_email, Comment.body]", "  redact: [authorization, cookie]"
+        )
+    )
     failing = {s.item for s in _plan(copy).self_check if s.status == "fail"}
     assert failing == {"deny-by-default authorization", "PII fields are redacted in logs"}

@@ -71,9 +71,19 @@ def test_same_seed_same_data() -> None:
 
 
 def _schema(url: str, dm: DataModel) -> None:
-    kinds = {"uuid": sa.Uuid(), "string": sa.String(255), "text": sa.Text(), "enum": sa.String(32),
-             "integer": sa.Integer(), "boolean": sa.Boolean(), "datetime": sa.DateTime(timezone=True),
-             "date": sa.Date(), "email": sa.String(320), "url": sa.String(2048), "array": sa.JSON()}
+    kinds = {
+        "uuid": sa.Uuid(),
+        "string": sa.String(255),
+        "text": sa.Text(),
+        "enum": sa.String(32),
+        "integer": sa.Integer(),
+        "boolean": sa.Boolean(),
+        "datetime": sa.DateTime(timezone=True),
+        "date": sa.Date(),
+        "email": sa.String(320),
+        "url": sa.String(2048),
+        "array": sa.JSON(),
+    }
     meta = sa.MetaData()
     for ent in dm.entities.values():
         cols = [sa.Column("tenant_id", sa.String(36), nullable=False)]
@@ -82,8 +92,14 @@ def _schema(url: str, dm: DataModel) -> None:
                 parent = dm.entities[rel.entity].table
                 cols.append(sa.Column(rel.field, sa.Uuid(), sa.ForeignKey(f"{parent}.id"), nullable=False))
         for fname, spec in ent.fields.items():
-            cols.append(sa.Column(fname, kinds[spec.type], primary_key=spec.primary_key,
-                                  nullable=not spec.required and not spec.primary_key))
+            cols.append(
+                sa.Column(
+                    fname,
+                    kinds[spec.type],
+                    primary_key=spec.primary_key,
+                    nullable=not spec.required and not spec.primary_key,
+                )
+            )
         sa.Table(ent.table, meta, *cols)
     engine = sa.create_engine(url)
     meta.create_all(engine)

@@ -71,7 +71,8 @@ def test_dangling_ref_is_reported_with_line(tmp_path: Path) -> None:
     assert len(result.errors) == 1
     err = result.errors[0]
     assert "Nope" in err.message and err.line == next(
-        i + 1 for i, ln in enumerate(text.splitlines()) if "schemas/Nope" in ln)
+        i + 1 for i, ln in enumerate(text.splitlines()) if "schemas/Nope" in ln
+    )
 
 
 def test_cli_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
@@ -93,8 +94,9 @@ def test_schema_command_publishes_every_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schema", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in tmp_path.glob("*.schema.json"))
-    assert names == sorted(f"{n}.schema.json" for n in
-                           ("company", "techspec", "datamodel", "security", "perf", "ops", "openapi"))
+    assert names == sorted(
+        f"{n}.schema.json" for n in ("company", "techspec", "datamodel", "security", "perf", "ops", "openapi")
+    )
     one = runner.invoke(app, ["schema", "perf"])
     assert '"query_budget"' in one.output
     bad = runner.invoke(app, ["schema", "nope"])

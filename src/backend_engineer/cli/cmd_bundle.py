@@ -67,8 +67,9 @@ def schema(
     """Print the JSON Schema of the spec bundle's inputs."""
     schemas = all_schemas()
     if name != "all" and name not in schemas:
-        make_console(stderr=True).print(f"[FAIL] unknown schema {name!r}; choose one of: all, "
-                                        f"{', '.join(schemas)}", markup=False)
+        make_console(stderr=True).print(
+            f"[FAIL] unknown schema {name!r}; choose one of: all, {', '.join(schemas)}", markup=False
+        )
         raise typer.Exit(exit_codes.BAD_INPUT)
     chosen = schemas if name == "all" else {name: schemas[name]}
     if out is not None:
@@ -83,10 +84,14 @@ def schema(
 
 def intake(
     bundle: Path = typer.Argument(..., help="The spec bundle folder."),
-    previous: Path | None = typer.Option(None, "--previous", help="The bundle (or generated service) this "
-                                         "one replaces; breaking contract changes become blockers."),
-    accept_breaking: list[str] = typer.Option([], "--accept-breaking", help="Accept a breaking change by its id "
-                                              "(or 'all'); recorded in the report."),
+    previous: Path | None = typer.Option(
+        None,
+        "--previous",
+        help="The bundle (or generated service) this one replaces; breaking contract changes become blockers.",
+    ),
+    accept_breaking: list[str] = typer.Option(
+        [], "--accept-breaking", help="Accept a breaking change by its id (or 'all'); recorded in the report."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """List every missing or contradictory input, field by field. Exit 3 when incomplete, 2 on bad input."""

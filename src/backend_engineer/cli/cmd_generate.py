@@ -38,8 +38,10 @@ def generate(
             console.print(f"[FAIL] {r.render()}", markup=False)
         raise typer.Exit(exit_codes.UNSUPPORTED)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        console.print(f"[FAIL] {out} exists and is not empty; choose a new folder (or use `build` to change an "
-                      "existing service)", markup=False)
+        console.print(
+            f"[FAIL] {out} exists and is not empty; choose a new folder (or use `build` to change an existing service)",
+            markup=False,
+        )
         raise typer.Exit(exit_codes.BAD_INPUT)
     files = render_service(loaded.bundle)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -48,8 +48,9 @@ def plan(
     bundle: Path = typer.Argument(..., help="The spec bundle folder."),
     out: Path = typer.Option(..., "--out", help="The output repository the plan is for."),
     engine: str = typer.Option("deterministic", "--engine", help="deterministic (default) or llm."),
-    accept_breaking: list[str] = typer.Option([], "--accept-breaking", help="Accept a breaking contract change "
-                                              "by its id (see intake)."),
+    accept_breaking: list[str] = typer.Option(
+        [], "--accept-breaking", help="Accept a breaking contract change by its id (see intake)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Intake, then write a plan to a new run folder (.backend-engineer/runs/<id>/)."""
@@ -65,8 +66,15 @@ def plan(
         _fail(str(exc), exit_codes.BAD_INPUT, json_out)
         return
     if json_out:
-        emit_json({"status": "planned", "run_dir": str(result.run_dir), "plan_hash": result.plan_hash,
-                   "question": result.phrase, "plan": result.plan.to_dict()})
+        emit_json(
+            {
+                "status": "planned",
+                "run_dir": str(result.run_dir),
+                "plan_hash": result.plan_hash,
+                "question": result.phrase,
+                "plan": result.plan.to_dict(),
+            }
+        )
         return
     console = make_console()
     console.print(result.plan.to_markdown(), markup=False)
@@ -77,8 +85,9 @@ def plan(
 
 def approve(
     run: str = typer.Argument("latest", help="Run folder or id (default: the latest run)."),
-    answer: str | None = typer.Option(None, "--answer", help="Your literal answer: yes, proceed or execute; "
-                                                             "STOP, HALT or ABORT cancels."),
+    answer: str | None = typer.Option(
+        None, "--answer", help="Your literal answer: yes, proceed or execute; STOP, HALT or ABORT cancels."
+    ),
     yes: bool = typer.Option(False, "--yes", help="Approve non-interactively (recorded as --yes)."),
     json_out: bool = typer.Option(False, "--json", help="Print the ledger record as JSON."),
 ) -> None:
@@ -95,8 +104,11 @@ def approve(
         answer, via = "yes", "--yes flag"
     if answer is None:
         if not sys.stdin.isatty():
-            _fail(f"{phrase} (no answer given: pass --answer yes|proceed|execute, or STOP)",
-                  exit_codes.NOT_APPROVED, json_out)
+            _fail(
+                f"{phrase} (no answer given: pass --answer yes|proceed|execute, or STOP)",
+                exit_codes.NOT_APPROVED,
+                json_out,
+            )
         make_console().print((run_dir / "plan.md").read_text(), markup=False)
         answer, via = typer.prompt(f"[ASK] {phrase}"), "interactive prompt"
     try:
@@ -110,9 +122,11 @@ def approve(
     if json_out:
         emit_json({"status": "approved", "record": record.to_dict(), "run_dir": str(run_dir)})
     else:
-        make_console().print(f"[PASS] approved: \"{record.phrase}\" -> {record.answer!r} ({record.via}); "
-                             f"plan {record.plan_hash[:12]} recorded in {run_dir / 'approvals.jsonl'}",
-                             markup=False)
+        make_console().print(
+            f'[PASS] approved: "{record.phrase}" -> {record.answer!r} ({record.via}); '
+            f"plan {record.plan_hash[:12]} recorded in {run_dir / 'approvals.jsonl'}",
+            markup=False,
+        )
 
 
 def _drive(gen: Generator[Event, None, api.BuildResult], json_out: bool) -> api.BuildResult:
@@ -128,8 +142,13 @@ def _drive(gen: Generator[Event, None, api.BuildResult], json_out: bool) -> api.
         except StopIteration as stop:
             result: api.BuildResult = stop.value
             return result
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("stages", total=len(STAGES))
         done: set[str] = set()
         try:
@@ -154,8 +173,9 @@ def build(
     db: str = typer.Option("sqlite", "--db", help="sqlite (default, no server) or postgresql."),
     pg_url: str | None = typer.Option(None, "--pg-url", help="PostgreSQL URL for --db postgresql."),
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip the verify stage (reported as skipped)."),
-    accept_breaking: list[str] = typer.Option([], "--accept-breaking", help="Accept a breaking contract change "
-                                              "by its id (see intake)."),
+    accept_breaking: list[str] = typer.Option(
+        [], "--accept-breaking", help="Accept a breaking contract change by its id (see intake)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Events as JSON lines on stderr, result as JSON."),
 ) -> None:
     """Run the whole chain: intake, plan, approval, implement (atomic commits), verify, review, handoff."""
@@ -170,12 +190,22 @@ def build(
         return
     ask = None
     if not yes and answer is None and sys.stdin.isatty() and not json_out:
+
         def ask(phrase: str) -> str:
             return str(typer.prompt(f"[ASK] {phrase}"))
-    options = api.BuildOptions(engine=engine, db=db, pg_url=pg_url, verify=not no_verify,
-                               accept_breaking=tuple(accept_breaking))
-    gen = api.iter_build(bundle, out, run_dir=run_dir, approve_answer="yes" if yes else answer,
-                         approve_via="--yes flag" if yes else "--answer option", ask=ask, options=options)
+
+    options = api.BuildOptions(
+        engine=engine, db=db, pg_url=pg_url, verify=not no_verify, accept_breaking=tuple(accept_breaking)
+    )
+    gen = api.iter_build(
+        bundle,
+        out,
+        run_dir=run_dir,
+        approve_answer="yes" if yes else answer,
+        approve_via="--yes flag" if yes else "--answer option",
+        ask=ask,
+        options=options,
+    )
     try:
         result = _drive(gen, json_out)
     except KeyboardInterrupt:

@@ -33,14 +33,18 @@ STYLES: dict[str, str] = {
     Status.ASK.value: "bold cyan",
     Status.START.value: "cyan",
 }
-SEVERITY_STYLES = {Severity.BLOCKER: "bold red", Severity.MAJOR: "red", Severity.MINOR: "yellow",
-                   Severity.INFO: "dim"}
+SEVERITY_STYLES = {Severity.BLOCKER: "bold red", Severity.MAJOR: "red", Severity.MINOR: "yellow", Severity.INFO: "dim"}
 
 
 def make_console(stderr: bool = False) -> Console:
     no_color = "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
-    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
-                   force_terminal=None if sys.stdout.isatty() else False)
+    return Console(
+        stderr=stderr,
+        no_color=no_color,
+        highlight=False,
+        soft_wrap=True,
+        force_terminal=None if sys.stdout.isatty() else False,
+    )
 
 
 def emit_json(data: Any) -> None:
@@ -55,8 +59,9 @@ def status_label(status: str) -> str:
 def render_event(console: Console, event: Event) -> None:
     label = status_label(event.status.value)
     style = STYLES.get(event.status.value, "")
-    console.print(f"[{style}]{label}[/]" if style else label, f"{event.stage}: {event.message}",
-                  markup=True, highlight=False)
+    console.print(
+        f"[{style}]{label}[/]" if style else label, f"{event.stage}: {event.message}", markup=True, highlight=False
+    )
 
 
 def render_findings(console: Console, findings: Iterable[Finding], title: str = "Findings") -> None:

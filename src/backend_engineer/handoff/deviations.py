@@ -23,8 +23,10 @@ def _ops(doc: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
 
 
 def api_deviations(bundle_dir: Path, service_dir: Path, plan: dict[str, Any]) -> list[str]:
-    deviations = [f"{op}: needs business logic; the route answers 501 NOT_IMPLEMENTED until its port is "
-                  "implemented" for op in plan.get("needs_business_logic", [])]
+    deviations = [
+        f"{op}: needs business logic; the route answers 501 NOT_IMPLEMENTED until its port is implemented"
+        for op in plan.get("needs_business_logic", [])
+    ]
     loaded = load_bundle(bundle_dir)
     served = service_dir / "docs" / "openapi.json"
     if loaded.bundle is None or loaded.bundle.api is None:
@@ -42,8 +44,10 @@ def api_deviations(bundle_dir: Path, service_dir: Path, plan: dict[str, Any]) ->
             continue
         missing = sorted(codes - delivered[key])
         if missing:
-            deviations.append(f"{key[0].upper()} {key[1]}: responses {missing} documented in the contract "
-                              "are missing from the served OpenAPI")
+            deviations.append(
+                f"{key[0].upper()} {key[1]}: responses {missing} documented in the contract "
+                "are missing from the served OpenAPI"
+            )
     for key in sorted(set(delivered) - set(contract)):
         deviations.append(f"{key[0].upper()} {key[1]}: served but not in the contract")
     return deviations

@@ -29,8 +29,12 @@ def _op_calls(tree: ast.Module, func: str) -> list[str]:
         if isinstance(node, ast.FunctionDef) and node.name == func:
             calls = []
             for sub in ast.walk(node):
-                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
-                        and isinstance(sub.func.value, ast.Name) and sub.func.value.id in {"op", "batch_op"}:
+                if (
+                    isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Attribute)
+                    and isinstance(sub.func.value, ast.Name)
+                    and sub.func.value.id in {"op", "batch_op"}
+                ):
                     arg = sub.args[0] if sub.args else None
                     target = arg.value if isinstance(arg, ast.Constant) else ""
                     calls.append(f"{sub.func.attr}({target!r})" if target else sub.func.attr)
@@ -56,9 +60,19 @@ def migration_notes(service_dir: Path) -> list[dict[str, Any]]:
             try:
                 tree = ast.parse(text)
             except SyntaxError as exc:
-                notes.append({"revision": path.stem, "file": str(path.relative_to(service_dir)),
-                              "description": f"cannot parse: {exc}", "upgrade": [], "downgrade": [],
-                              "rollback_steps": [], "irreversible": [], "verify": [], "operations": []})
+                notes.append(
+                    {
+                        "revision": path.stem,
+                        "file": str(path.relative_to(service_dir)),
+                        "description": f"cannot parse: {exc}",
+                        "upgrade": [],
+                        "downgrade": [],
+                        "rollback_steps": [],
+                        "irreversible": [],
+                        "verify": [],
+                        "operations": [],
+                    }
+                )
                 continue
             doc = ast.get_docstring(tree) or ""
             revision = _str_assign(tree, "revision") or path.stem

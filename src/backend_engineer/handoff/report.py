@@ -26,8 +26,12 @@ def _tests(verification: dict[str, Any] | None) -> dict[str, Any]:
     for check in verification.get("checks", []):
         if check.get("name") == "tests":
             details = check.get("details") or {}
-            return {"passed": int(details.get("passed", 0)), "failed": int(details.get("failed", 0)),
-                    "skipped": int(details.get("skipped", 0)), "details": check.get("summary", "")}
+            return {
+                "passed": int(details.get("passed", 0)),
+                "failed": int(details.get("failed", 0)),
+                "skipped": int(details.get("skipped", 0)),
+                "details": check.get("summary", ""),
+            }
     return {"passed": 0, "failed": 0, "skipped": 0, "details": "no test check in the verification report"}
 
 
@@ -37,15 +41,26 @@ def build_handoff(run_dir: Path) -> dict[str, Any]:
     verification = _read_json(run_dir / "verification.json")
     review = _read_json(run_dir / "review.json")
     out_dir = Path(state.out_dir)
-    files_changed = [{"path": f["path"], "action": f["action"], "change": c["index"]}
-                     for c in plan.get("changes", []) for f in c["files"]]
+    files_changed = [
+        {"path": f["path"], "action": f["action"], "change": c["index"]}
+        for c in plan.get("changes", [])
+        for f in c["files"]
+    ]
     checks = (verification or {}).get("checks", [])
-    verify_line = (f"{sum(c.get('status') == 'passed' for c in checks)}/{len(checks)} verification checks passed"
-                   if checks else "verification did not run")
-    review_line = (f"review {review.get('status')} with {len(review.get('findings', []))} finding(s)"
-                   if review else "review did not run")
-    summary = (f"{plan.get('service', '?')}: {len(plan.get('endpoints', []))} operation(s), "
-               f"{len(state.commits)} commit(s) in {out_dir}; {verify_line}; {review_line}.")
+    verify_line = (
+        f"{sum(c.get('status') == 'passed' for c in checks)}/{len(checks)} verification checks passed"
+        if checks
+        else "verification did not run"
+    )
+    review_line = (
+        f"review {review.get('status')} with {len(review.get('findings', []))} finding(s)"
+        if review
+        else "review did not run"
+    )
+    summary = (
+        f"{plan.get('service', '?')}: {len(plan.get('endpoints', []))} operation(s), "
+        f"{len(state.commits)} commit(s) in {out_dir}; {verify_line}; {review_line}."
+    )
     return {
         "tool": TOOL_NAME,
         "version": __version__,
@@ -55,8 +70,7 @@ def build_handoff(run_dir: Path) -> dict[str, Any]:
         "persona": plan.get("persona"),
         "status": state.status,
         "summary": summary,
-        "plan": {k: plan.get(k) for k in ("checklist", "endpoints", "changes", "self_check",
-                                          "needs_business_logic")},
+        "plan": {k: plan.get(k) for k in ("checklist", "endpoints", "changes", "self_check", "needs_business_logic")},
         "plan_hash": state.plan_hash,
         "approvals": [r.to_dict() for r in read_ledger(run_dir)],
         "files_changed": files_changed,
@@ -76,24 +90,37 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += [f"From {data['persona']}.", ""]
     out += ["## Summary", "", data["summary"], "", f"Plan hash: `{data['plan_hash']}`", ""]
     out += ["## Approvals", ""]
-    out += [f"- [{a['decision'].upper()}] \"{a['phrase']}\" answered {a['answer']!r} via {a['via']} at {a['at']}"
-            for a in data["approvals"]] or ["- none"]
+    out += [
+        f'- [{a["decision"].upper()}] "{a["phrase"]}" answered {a["answer"]!r} via {a["via"]} at {a["at"]}'
+        for a in data["approvals"]
+    ] or ["- none"]
     tests = data["tests"]
-    out += ["", "## Test results", "",
-            f"- [{'PASS' if tests['failed'] == 0 and tests['passed'] else 'FAIL'}] {tests['passed']} passed, "
-            f"{tests['failed']} failed, {tests['skipped']} skipped ({tests['details']})"]
+    out += [
+        "",
+        "## Test results",
+        "",
+        f"- [{'PASS' if tests['failed'] == 0 and tests['passed'] else 'FAIL'}] {tests['passed']} passed, "
+        f"{tests['failed']} failed, {tests['skipped']} skipped ({tests['details']})",
+    ]
     for check in data["verification"].get("checks", []):
         out.append(f"- [{str(check.get('status', '')).upper()}] {check.get('name')}: {check.get('summary', '')}")
     out += ["", "## Review findings", ""]
-    out += [f"- [{f['severity'].upper()}] {f['title']} at {f['where']['path']}:{(f['where']['lines'] or [0])[0]}"
-            for f in data["findings"]] or ["- none"]
+    out += [
+        f"- [{f['severity'].upper()}] {f['title']} at {f['where']['path']}:{(f['where']['lines'] or [0])[0]}"
+        for f in data["findings"]
+    ] or ["- none"]
     out += ["", "## API deviations", ""]
     out += [f"- {d}" for d in data["api_deviations"]] or ["- none: the service follows the contract"]
     out += ["", "## Migration notes", ""]
     for note in data["migration_notes"]:
-        out += [f"### {note['revision']} ({note['file']})", "", note.get("description", ""), "",
-                "Rollback steps:", ""] + [f"1. `{s}`" if i == 0 else f"   - {s}"
-                                           for i, s in enumerate(note["rollback_steps"])]
+        out += [
+            f"### {note['revision']} ({note['file']})",
+            "",
+            note.get("description", ""),
+            "",
+            "Rollback steps:",
+            "",
+        ] + [f"1. `{s}`" if i == 0 else f"   - {s}" for i, s in enumerate(note["rollback_steps"])]
         if note.get("irreversible"):
             out += ["", "Irreversible steps:"] + [f"- {s}" for s in note["irreversible"]]
         if note.get("verify"):

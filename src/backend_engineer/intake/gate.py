@@ -11,8 +11,9 @@ from backend_engineer.intake.model import IntakeReport
 from backend_engineer.spec.bundle import Bundle, load_bundle
 
 
-def run_intake(bundle_dir: Path, previous: Path | None = None,
-               accept_breaking: Iterable[str] = ()) -> tuple[IntakeReport, Bundle | None]:
+def run_intake(
+    bundle_dir: Path, previous: Path | None = None, accept_breaking: Iterable[str] = ()
+) -> tuple[IntakeReport, Bundle | None]:
     """Load and check the bundle; with ``previous``, also diff the contract for breaking changes."""
     result = load_bundle(bundle_dir)
     report = IntakeReport(bundle=str(bundle_dir))

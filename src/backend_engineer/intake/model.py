@@ -24,9 +24,16 @@ class IntakeItem:
         return (0 if self.level == "blocker" else 1, self.file, self.line, self.path, self.message)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "file": self.file, "line": self.line, "path": self.path,
-                "kind": self.kind, "level": self.level, "message": self.message,
-                "options": list(self.options)}
+        return {
+            "input": self.input,
+            "file": self.file,
+            "line": self.line,
+            "path": self.path,
+            "kind": self.kind,
+            "level": self.level,
+            "message": self.message,
+            "options": list(self.options),
+        }
 
 
 @dataclass
@@ -59,13 +66,16 @@ class IntakeReport:
             lines.append("**[PASS] complete**: every input is present and consistent. Nothing to ask.")
             return "\n".join(lines) + "\n"
         status = "[PASS] complete" if self.ok else "[STOP] incomplete"
-        lines.append(f"**{status}**: {len(self.blockers) + len(self.load_errors)} blocker(s), "
-                     f"{len(self.items) - len(self.blockers)} warning(s). I will not guess; "
-                     "please decide each item below.")
+        lines.append(
+            f"**{status}**: {len(self.blockers) + len(self.load_errors)} blocker(s), "
+            f"{len(self.items) - len(self.blockers)} warning(s). I will not guess; "
+            "please decide each item below."
+        )
         lines.append("")
         for err in self.load_errors:
-            lines.append(f"- **[BLOCKER] {err['file']}:{err['line']}** `{err['field']}`: {err['message']}. "
-                         f"Fix: {err['fix']}")
+            lines.append(
+                f"- **[BLOCKER] {err['file']}:{err['line']}** `{err['field']}`: {err['message']}. Fix: {err['fix']}"
+            )
         by_input: dict[str, list[IntakeItem]] = {}
         for item in self.items:
             by_input.setdefault(f"{item.input} (`{item.file}`)", []).append(item)

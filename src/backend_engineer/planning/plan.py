@@ -23,8 +23,13 @@ class Change:
     files: tuple[PlannedFile, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "key": self.key, "title": self.title,
-                "commit_message": self.commit_message, "files": [f.to_dict() for f in self.files]}
+        return {
+            "index": self.index,
+            "key": self.key,
+            "title": self.title,
+            "commit_message": self.commit_message,
+            "files": [f.to_dict() for f in self.files],
+        }
 
 
 @dataclass
@@ -77,24 +82,38 @@ class Plan:
         out = [f"# Plan: {self.service}", ""]
         if self.persona:
             out += [f"Prepared by {self.persona}.", ""]
-        out += [f"Plan hash: `{self.digest()}`  ", f"Engine: {self.engine}  ",
-                f"Changes: {len(self.changes)} (at most {self.max_files_per_change} files each)", "",
-                "## Checklist", ""]
+        out += [
+            f"Plan hash: `{self.digest()}`  ",
+            f"Engine: {self.engine}  ",
+            f"Changes: {len(self.changes)} (at most {self.max_files_per_change} files each)",
+            "",
+            "## Checklist",
+            "",
+        ]
         out += [f"- [ ] {c}" for c in self.checklist]
-        out += ["", "## Endpoint → service → data change", "",
-                "| operation | method | path | service | data change | status |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "## Endpoint → service → data change",
+            "",
+            "| operation | method | path | service | data change | status |",
+            "|---|---|---|---|---|---|",
+        ]
         for e in self.endpoints:
             status = e.status + (" (inferred)" if e.inferred else "")
-            out.append(f"| {e.operation_id} | {e.method.upper()} | `{e.path}` | {e.service} | {e.data_change} "
-                       f"| {status} |")
+            out.append(
+                f"| {e.operation_id} | {e.method.upper()} | `{e.path}` | {e.service} | {e.data_change} | {status} |"
+            )
         out += ["", "## Changes (migrations first)", ""]
         for c in self.changes:
             out.append(f"### {c.index}. {c.commit_message} ({len(c.files)} files)")
             out += [f"- {f.action} `{f.path}` ({f.kind})" for f in c.files]
             out.append("")
-        out += ["## Self-check against security.yaml and perf.yaml", "",
-                "| policy | item | status | evidence |", "|---|---|---|---|"]
+        out += [
+            "## Self-check against security.yaml and perf.yaml",
+            "",
+            "| policy | item | status | evidence |",
+            "|---|---|---|---|",
+        ]
         out += [f"| {s.policy} | {s.item} | [{s.status.upper()}] | {s.evidence} |" for s in self.self_check]
         if self.notes:
             out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
@@ -111,14 +130,15 @@ def split_changes(groups: list[ChangeGroup], max_files: int, conventional: bool 
     changes: list[Change] = []
     for group in _ordered_groups(groups):
         files = sorted(group.files, key=lambda f: (f.kind != "migration", f.path))
-        chunks = [tuple(files[i:i + max_files]) for i in range(0, len(files), max_files)] or [()]
+        chunks = [tuple(files[i : i + max_files]) for i in range(0, len(files), max_files)] or [()]
         for n, chunk in enumerate(chunks, start=1):
             if not chunk:
                 continue
             title = group.title if len(chunks) == 1 else f"{group.title} (part {n}/{len(chunks)})"
             message = f"{group.commit_type}({group.scope}): {title}" if conventional else title
-            changes.append(Change(index=len(changes) + 1, key=group.key, title=title,
-                                  commit_message=message, files=chunk))
+            changes.append(
+                Change(index=len(changes) + 1, key=group.key, title=title, commit_message=message, files=chunk)
+            )
     return changes
 
 
@@ -141,8 +161,10 @@ def _checklist(bundle: Bundle, proposal: EngineProposal, changes: list[Change]) 
         "Add Idempotency-Key, the error envelope, cursor pagination and rate limits to the API",
     ]
     if events:
-        items.append(f"Publish {events} event(s) through a transactional outbox with a retrying worker, "
-                     "dead-letter queue and replay")
+        items.append(
+            f"Publish {events} event(s) through a transactional outbox with a retrying worker, "
+            "dead-letter queue and replay"
+        )
     items.append("Verify: tests, lint, OpenAPI lint, migration round trip, fuzzing, security probes, SLO check")
     items.append(f"Commit {len(changes)} atomic change(s) and hand off with migration notes and commit refs")
     return items[:7]

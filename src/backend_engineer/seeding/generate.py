@@ -73,14 +73,21 @@ def generate_seed(dm: DataModel, *, tenants: int = 2, rows: int = 5, seed: int =
                     parents = ids.get(rel.entity, {}).get(tenant, [])
                     if not parents:
                         if rel.required:
-                            raise SeedError(f"datamodel.yaml: {name}.{rname} needs a {rel.entity} but none was "
-                                            "seeded for the tenant")
+                            raise SeedError(
+                                f"datamodel.yaml: {name}.{rname} needs a {rel.entity} but none was "
+                                "seeded for the tenant"
+                            )
                         row[rel.field] = None
                     else:
                         row[rel.field] = parents[n % len(parents)]
                 for fname, spec in ent.fields.items():
-                    if not spec.required and not spec.primary_key and spec.generated is None \
-                            and spec.default is None and n % 3 == 2:
+                    if (
+                        not spec.required
+                        and not spec.primary_key
+                        and spec.generated is None
+                        and spec.default is None
+                        and n % 3 == 2
+                    ):
                         row[fname] = None
                         continue
                     row[fname] = value_for(fname, spec, rng, n, subject_pool[n % len(subject_pool)])
@@ -93,8 +100,9 @@ def generate_seed(dm: DataModel, *, tenants: int = 2, rows: int = 5, seed: int =
     return data
 
 
-def _associations(dm: DataModel, data: SeedData, ids: dict[str, dict[uuid.UUID | None, list[Any]]],
-                  rng: random.Random) -> None:
+def _associations(
+    dm: DataModel, data: SeedData, ids: dict[str, dict[uuid.UUID | None, list[Any]]], rng: random.Random
+) -> None:
     for name, ent in sorted(dm.entities.items()):
         for rname, rel in ent.relations.items():
             if rel.kind != "many_to_many" or not rel.through:
@@ -105,7 +113,7 @@ def _associations(dm: DataModel, data: SeedData, ids: dict[str, dict[uuid.UUID |
             for tenant, owners in ids[name].items():
                 targets = ids.get(rel.entity, {}).get(tenant, [])
                 for i, owner in enumerate(owners):
-                    for target in targets[i % 2::max(len(targets) // 2, 1)][:2]:
+                    for target in targets[i % 2 :: max(len(targets) // 2, 1)][:2]:
                         row = {left: owner, right: target}
                         if ent.tenant_scoped:
                             row["tenant_id"] = tenant

@@ -37,18 +37,26 @@ def insert_seed(url: str, data: SeedData) -> dict[str, int]:
         meta.reflect(engine)
         missing = [t for t in data.order if t not in meta.tables]
         if missing:
-            raise SeedError(f"{url.split('@')[-1]}: tables {missing} do not exist; run the migrations first "
-                            "(alembic upgrade head)")
+            raise SeedError(
+                f"{url.split('@')[-1]}: tables {missing} do not exist; run the migrations first (alembic upgrade head)"
+            )
         counts: dict[str, int] = {}
         with engine.begin() as conn:
             for name in data.order:
                 table = meta.tables[name]
                 rows = data.tables[name]
                 for col in table.columns:
-                    if rows and col.name not in rows[0] and not col.nullable and col.server_default is None \
-                            and not col.primary_key:
-                        raise SeedError(f"table {name}: column {col.name} is NOT NULL without a default and "
-                                        "is not in datamodel.yaml")
+                    if (
+                        rows
+                        and col.name not in rows[0]
+                        and not col.nullable
+                        and col.server_default is None
+                        and not col.primary_key
+                    ):
+                        raise SeedError(
+                            f"table {name}: column {col.name} is NOT NULL without a default and "
+                            "is not in datamodel.yaml"
+                        )
                 shaped = [{k: _shape(v, table.c[k]) for k, v in row.items() if k in table.c} for row in rows]
                 if shaped:
                     conn.execute(table.insert(), shaped)

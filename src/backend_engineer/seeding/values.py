@@ -11,11 +11,30 @@ from typing import Any
 
 from backend_engineer.spec.models import FieldSpec
 
-WORDS = ("alpha", "bravo", "cedar", "delta", "ember", "fjord", "granite", "harbor", "indigo", "juniper",
-         "kestrel", "lumen", "maple", "nimbus", "onyx", "prairie", "quartz", "raven", "sierra", "tundra")
+WORDS = (
+    "alpha",
+    "bravo",
+    "cedar",
+    "delta",
+    "ember",
+    "fjord",
+    "granite",
+    "harbor",
+    "indigo",
+    "juniper",
+    "kestrel",
+    "lumen",
+    "maple",
+    "nimbus",
+    "onyx",
+    "prairie",
+    "quartz",
+    "raven",
+    "sierra",
+    "tundra",
+)
 FIRST = ("ada", "grace", "alan", "barbara", "edsger", "frances", "ken", "margaret", "linus", "radia")
-LAST = ("lovelace", "hopper", "turing", "liskov", "dijkstra", "allen", "thompson", "hamilton", "torvalds",
-        "perlman")
+LAST = ("lovelace", "hopper", "turing", "liskov", "dijkstra", "allen", "thompson", "hamilton", "torvalds", "perlman")
 BASE_TIME = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
 
 

@@ -53,8 +53,7 @@ class LoadError:
         return f"{where}{at}: {self.message}. Fix: {self.fix}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message,
-                "fix": self.fix}
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message, "fix": self.fix}
 
 
 @dataclass
@@ -88,7 +87,7 @@ class Bundle:
 
     @property
     def service_name(self) -> str:
-        return (self.techspec.service if self.techspec and self.techspec.service else self.root.name)
+        return self.techspec.service if self.techspec and self.techspec.service else self.root.name
 
     def digest(self) -> str:
         """A stable hash of the bundle's file contents."""
@@ -126,8 +125,7 @@ def dotted(loc: tuple[Any, ...] | PathKey) -> str:
 def _fix_for(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     kind = err.get("type", "")
     if kind == "extra_forbidden":
-        return (f"remove '{loc[-1]}' or correct its spelling; run `backend-engineer schema` "
-                "to see the allowed fields")
+        return f"remove '{loc[-1]}' or correct its spelling; run `backend-engineer schema` to see the allowed fields"
     if kind == "missing":
         return f"add '{loc[-1]}'"
     if kind.startswith("literal_error") or kind == "enum":
@@ -148,22 +146,38 @@ def _fix_for(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return "see `backend-engineer schema` for the expected shape"
 
 
-def _validation_errors(file: str, exc: ValidationError, lines: LineIndex,
-                       model: type[BaseModel]) -> list[LoadError]:
+def _validation_errors(file: str, exc: ValidationError, lines: LineIndex, model: type[BaseModel]) -> list[LoadError]:
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         line_path = loc if err.get("type") != "missing" else loc[:-1]
-        out.append(LoadError(file=file, line=lines.line_of(line_path), field=dotted(loc),
-                             message=err["msg"], fix=_fix_for(err, model, loc)))
+        out.append(
+            LoadError(
+                file=file,
+                line=lines.line_of(line_path),
+                field=dotted(loc),
+                message=err["msg"],
+                fix=_fix_for(err, model, loc),
+            )
+        )
     return out
 
 
 def load_bundle(root: Path | str) -> LoadResult:
     root = Path(root)
     if not root.is_dir():
-        return LoadResult(None, [LoadError(str(root), 0, "", "the spec bundle folder does not exist",
-                                           "pass the folder that holds openapi.yaml and the other inputs")])
+        return LoadResult(
+            None,
+            [
+                LoadError(
+                    str(root),
+                    0,
+                    "",
+                    "the spec bundle folder does not exist",
+                    "pass the folder that holds openapi.yaml and the other inputs",
+                )
+            ],
+        )
     bundle = Bundle(root=root)
     errors: list[LoadError] = []
     for name in BUNDLE_FILES:
@@ -185,8 +199,15 @@ def load_bundle(root: Path | str) -> LoadResult:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            errors.append(LoadError(rel, 1, "", f"the top level is a {type(data).__name__}, not a mapping",
-                                    "make the file a YAML mapping of keys to values"))
+            errors.append(
+                LoadError(
+                    rel,
+                    1,
+                    "",
+                    f"the top level is a {type(data).__name__}, not a mapping",
+                    "make the file a YAML mapping of keys to values",
+                )
+            )
             continue
         if name == "openapi.yaml":
             errors.extend(_load_openapi(bundle, rel, data, lines))
@@ -197,8 +218,14 @@ def load_bundle(root: Path | str) -> LoadResult:
         except ValidationError as exc:
             errors.extend(_validation_errors(rel, exc, lines, model))
             continue
-        attr = {"company.config.yaml": "company", "techspec.yaml": "techspec", "datamodel.yaml": "datamodel",
-                "security.yaml": "security", "perf.yaml": "perf", "ops.yaml": "ops"}[name]
+        attr = {
+            "company.config.yaml": "company",
+            "techspec.yaml": "techspec",
+            "datamodel.yaml": "datamodel",
+            "security.yaml": "security",
+            "perf.yaml": "perf",
+            "ops.yaml": "ops",
+        }[name]
         setattr(bundle, attr, instance)
     return LoadResult(bundle if not errors else None, errors) if errors else LoadResult(bundle, [])
 
@@ -207,16 +234,35 @@ def _load_openapi(bundle: Bundle, rel: str, data: dict[str, Any], lines: LineInd
     errors = []
     version = str(data.get("openapi", ""))
     if not version.startswith("3."):
-        errors.append(LoadError(rel, lines.line_of(("openapi",)), "openapi",
-                                f"unsupported OpenAPI version {version or '(missing)'}",
-                                "declare `openapi: 3.1.0` (3.0.x also works)"))
+        errors.append(
+            LoadError(
+                rel,
+                lines.line_of(("openapi",)),
+                "openapi",
+                f"unsupported OpenAPI version {version or '(missing)'}",
+                "declare `openapi: 3.1.0` (3.0.x also works)",
+            )
+        )
     for ref, where in find_dangling_refs(data):
-        errors.append(LoadError(rel, lines.line_of(where), dotted(where),
-                                f"dangling $ref {ref!r}: nothing exists at that location",
-                                "point the $ref at an existing component under #/components/..."))
+        errors.append(
+            LoadError(
+                rel,
+                lines.line_of(where),
+                dotted(where),
+                f"dangling $ref {ref!r}: nothing exists at that location",
+                "point the $ref at an existing component under #/components/...",
+            )
+        )
     if not isinstance(data.get("paths", {}), dict):
-        errors.append(LoadError(rel, lines.line_of(("paths",)), "paths", "paths is not a mapping",
-                                "write paths as a mapping from URL to path item"))
+        errors.append(
+            LoadError(
+                rel,
+                lines.line_of(("paths",)),
+                "paths",
+                "paths is not a mapping",
+                "write paths as a mapping from URL to path item",
+            )
+        )
     if not errors:
         bundle.api = build_contract(data, lines)
     return errors

@@ -72,12 +72,14 @@ def _compare_request(old: Any, new: Any, op: str, where: str) -> Iterator[Breaki
     old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
     old_req, new_req = set(old.get("required") or []), set(new.get("required") or [])
     for name in sorted(new_req - old_req):
-        yield BreakingChange("request-field-required", op, f"{where}.{name}".lstrip("."),
-                             f"`{name}` is now required in the request body")
+        yield BreakingChange(
+            "request-field-required", op, f"{where}.{name}".lstrip("."), f"`{name}` is now required in the request body"
+        )
     for name in sorted(set(old_props) - set(new_props)):
         if new.get("additionalProperties") is False:
-            yield BreakingChange("request-field-removed", op, f"{where}.{name}".lstrip("."),
-                                 f"`{name}` was accepted and is now rejected")
+            yield BreakingChange(
+                "request-field-removed", op, f"{where}.{name}".lstrip("."), f"`{name}` was accepted and is now rejected"
+            )
     for name in sorted(set(old_props) & set(new_props)):
         yield from _compare_request(old_props[name], new_props[name], op, f"{where}.{name}".lstrip("."))
 
@@ -88,21 +90,31 @@ def _compare_response(old: Any, new: Any, op: str, where: str) -> Iterator[Break
     old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
     old_req, new_req = set(old.get("required") or []), set(new.get("required") or [])
     for name in sorted(set(old_props) - set(new_props)):
-        yield BreakingChange("response-field-removed", op, f"{where}.{name}".lstrip("."),
-                             f"`{name}` is no longer returned")
+        yield BreakingChange(
+            "response-field-removed", op, f"{where}.{name}".lstrip("."), f"`{name}` is no longer returned"
+        )
     for name in sorted((old_req - new_req) & set(new_props)):
-        yield BreakingChange("response-field-optional", op, f"{where}.{name}".lstrip("."),
-                             f"`{name}` is no longer guaranteed in the response")
+        yield BreakingChange(
+            "response-field-optional",
+            op,
+            f"{where}.{name}".lstrip("."),
+            f"`{name}` is no longer guaranteed in the response",
+        )
     for name in sorted(set(old_props) & set(new_props)):
         o, n = old_props[name], new_props[name]
         if isinstance(o, dict) and isinstance(n, dict):
             old_t, new_t = _schema_type(o), _schema_type(n)
             if old_t and new_t and not new_t <= old_t:
-                yield BreakingChange("response-type-changed", op, f"{where}.{name}".lstrip("."),
-                                     f"type {sorted(old_t)} -> {sorted(new_t)}")
+                yield BreakingChange(
+                    "response-type-changed",
+                    op,
+                    f"{where}.{name}".lstrip("."),
+                    f"type {sorted(old_t)} -> {sorted(new_t)}",
+                )
             if "enum" in o and "enum" in n and [v for v in n["enum"] if v not in o["enum"]]:
-                yield BreakingChange("response-enum-widened", op, f"{where}.{name}".lstrip("."),
-                                     "new enum values clients may not handle")
+                yield BreakingChange(
+                    "response-enum-widened", op, f"{where}.{name}".lstrip("."), "new enum values clients may not handle"
+                )
             yield from _compare_response(o, n, op, f"{where}.{name}".lstrip("."))
     if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
         yield from _compare_response(old["items"], new["items"], op, f"{where}[]")
@@ -115,8 +127,15 @@ def diff_contracts(old: ApiContract, new: ApiContract) -> list[BreakingChange]:
         op = new_ops.get(_key(old_op))
         name = old_op.operation_id
         if op is None:
-            changes.append(BreakingChange("operation-removed", name, f"{old_op.method.upper()} {old_op.path}",
-                                          "the operation no longer exists", ("paths",)))
+            changes.append(
+                BreakingChange(
+                    "operation-removed",
+                    name,
+                    f"{old_op.method.upper()} {old_op.path}",
+                    "the operation no longer exists",
+                    ("paths",),
+                )
+            )
             continue
         pointer = op.pointer
         old_params = {(p.get("name"), p.get("in")): p for p in old_op.parameters}
@@ -125,18 +144,24 @@ def diff_contracts(old: ApiContract, new: ApiContract) -> list[BreakingChange]:
             before = old_params.get(key)
             if p.get("required") and (before is None or not before.get("required")):
                 kind = "parameter-added-required" if before is None else "parameter-made-required"
-                changes.append(BreakingChange(kind, name, f"{p.get('in')}:{p.get('name')}",
-                                              f"`{p.get('name')}` is now required", pointer))
+                changes.append(
+                    BreakingChange(
+                        kind, name, f"{p.get('in')}:{p.get('name')}", f"`{p.get('name')}` is now required", pointer
+                    )
+                )
             if before is not None:
                 o = new.resolve_deep(old.resolve_deep(before.get("schema") or {}))
                 n = new.resolve_deep(p.get("schema") or {})
                 for detail in _narrowed(o, n):
-                    changes.append(BreakingChange("parameter-narrowed", name, f"{p.get('in')}:{p.get('name')}",
-                                                  detail, pointer))
+                    changes.append(
+                        BreakingChange("parameter-narrowed", name, f"{p.get('in')}:{p.get('name')}", detail, pointer)
+                    )
         old_body = old.resolve_deep(old.request_schema(old_op))
         new_body = new.resolve_deep(new.request_schema(op))
-        changes += [BreakingChange(c.kind, c.operation, c.location, c.detail, pointer)
-                    for c in _compare_request(old_body, new_body, name, "")]
+        changes += [
+            BreakingChange(c.kind, c.operation, c.location, c.detail, pointer)
+            for c in _compare_request(old_body, new_body, name, "")
+        ]
         for status in sorted(str(s) for s in (old_op.raw.get("responses") or {})):
             if not status.startswith("2"):
                 continue
@@ -145,9 +170,14 @@ def diff_contracts(old: ApiContract, new: ApiContract) -> list[BreakingChange]:
             if old_resp is not None and new_resp is None and status in (op.raw.get("responses") or {}):
                 continue
             if str(status) not in {str(s) for s in (op.raw.get("responses") or {})}:
-                changes.append(BreakingChange("response-removed", name, status,
-                                              f"response {status} is no longer documented", pointer))
+                changes.append(
+                    BreakingChange(
+                        "response-removed", name, status, f"response {status} is no longer documented", pointer
+                    )
+                )
                 continue
-            changes += [BreakingChange(c.kind, c.operation, c.location, c.detail, pointer)
-                        for c in _compare_response(old_resp, new_resp, name, status)]
+            changes += [
+                BreakingChange(c.kind, c.operation, c.location, c.detail, pointer)
+                for c in _compare_response(old_resp, new_resp, name, status)
+            ]
     return sorted(set(changes), key=lambda c: (c.operation, c.kind, c.location, c.detail))

@@ -147,8 +147,20 @@ class TechSpec(Strict):
 # --- datamodel.yaml ------------------------------------------------------------------------------
 
 FieldType = Literal[
-    "uuid", "string", "text", "enum", "integer", "number", "decimal", "boolean",
-    "datetime", "date", "email", "url", "array", "json",
+    "uuid",
+    "string",
+    "text",
+    "enum",
+    "integer",
+    "number",
+    "decimal",
+    "boolean",
+    "datetime",
+    "date",
+    "email",
+    "url",
+    "array",
+    "json",
 ]
 
 

@@ -10,8 +10,8 @@ OPENAPI_NOTE = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "APIContract",
     "description": "openapi.yaml is an OpenAPI 3.0 or 3.1 document; validate it with "
-                   "`backend-engineer openapi-lint`. Optional extensions per operation: x-entity, x-action, "
-                   "x-relation.",
+    "`backend-engineer openapi-lint`. Optional extensions per operation: x-entity, x-action, "
+    "x-relation.",
     "type": "object",
     "required": ["openapi", "info", "paths"],
 }

@@ -60,8 +60,7 @@ def classify(answer: str) -> Decision:
     words = re.findall(r"[a-z]+", answer.strip().lower())
     if any(w in CANCEL_WORDS for w in words):
         return "cancelled"
-    if words and words[0] in APPROVE_WORDS and all(w in APPROVE_WORDS | {"i", "please", "go", "ahead"}
-                                                    for w in words):
+    if words and words[0] in APPROVE_WORDS and all(w in APPROVE_WORDS | {"i", "please", "go", "ahead"} for w in words):
         return "approved"
     return "declined"
 
@@ -90,14 +89,22 @@ def append_ledger(run_dir: Path, record: ApprovalRecord) -> None:
 def record_answer(run_dir: Path, run_id: str, plan_hash: str, answer: str, via: str) -> ApprovalRecord:
     """Record the answer; raise :class:`Cancelled` or :class:`ApprovalRefused` unless it approves."""
     decision = classify(answer)
-    record = ApprovalRecord(run_id=run_id, plan_hash=plan_hash, phrase=phrase_for(plan_hash),
-                            answer=answer, decision=decision, via=via, at=_now())
+    record = ApprovalRecord(
+        run_id=run_id,
+        plan_hash=plan_hash,
+        phrase=phrase_for(plan_hash),
+        answer=answer,
+        decision=decision,
+        via=via,
+        at=_now(),
+    )
     append_ledger(run_dir, record)
     if decision == "cancelled":
         raise Cancelled(f"cancelled by {answer.strip()!r}; nothing was written")
     if decision == "declined":
-        raise ApprovalRefused(f"{answer.strip()!r} is not an explicit approval; answer yes, proceed or execute "
-                              "(or STOP to cancel)")
+        raise ApprovalRefused(
+            f"{answer.strip()!r} is not an explicit approval; answer yes, proceed or execute (or STOP to cancel)"
+        )
     return record
 
 

@@ -54,10 +54,15 @@ class BuildResult:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"exit_code": self.exit_code, "status": self.status, "message": self.message,
-                "run_dir": str(self.run_dir) if self.run_dir else None,
-                "out_dir": str(self.out_dir) if self.out_dir else None,
-                "commits": [c.to_dict() for c in self.commits], "details": self.details}
+        return {
+            "exit_code": self.exit_code,
+            "status": self.status,
+            "message": self.message,
+            "run_dir": str(self.run_dir) if self.run_dir else None,
+            "out_dir": str(self.out_dir) if self.out_dir else None,
+            "commits": [c.to_dict() for c in self.commits],
+            "details": self.details,
+        }
 
 
 @dataclass
@@ -78,17 +83,33 @@ def _render_files(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path) -> 
     planned = {f.path for f in plan.files}
     extra, missing = set(rendered) - planned, planned - set(rendered)
     if extra or missing:
-        raise GitError(f"the engine rendered files outside the approved plan (extra: {sorted(extra)[:5]}, "
-                       f"missing: {sorted(missing)[:5]}); re-run plan")
+        raise GitError(
+            f"the engine rendered files outside the approved plan (extra: {sorted(extra)[:5]}, "
+            f"missing: {sorted(missing)[:5]}); re-run plan"
+        )
     return rendered
 
 
-def iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None = None,
-               approve_answer: str | None = None, approve_via: str = "--yes flag", ask: Ask | None = None,
-               options: BuildOptions | None = None) -> Generator[Event, None, BuildResult]:
+def iter_build(
+    bundle_dir: Path,
+    out_dir: Path,
+    *,
+    run_dir: Path | None = None,
+    approve_answer: str | None = None,
+    approve_via: str = "--yes flag",
+    ask: Ask | None = None,
+    options: BuildOptions | None = None,
+) -> Generator[Event, None, BuildResult]:
     """The whole chain; every event is also appended to the run log ``events.jsonl``."""
-    inner = _iter_build(bundle_dir, out_dir, run_dir=run_dir, approve_answer=approve_answer,
-                        approve_via=approve_via, ask=ask, options=options)
+    inner = _iter_build(
+        bundle_dir,
+        out_dir,
+        run_dir=run_dir,
+        approve_answer=approve_answer,
+        approve_via=approve_via,
+        ask=ask,
+        options=options,
+    )
     pending: list[Event] = []
     log_dir = run_dir
     try:
@@ -116,9 +137,16 @@ def _append_log(run_dir: Path, events: list[Event]) -> None:
             fh.write(json.dumps(event.to_dict(), default=str) + "\n")
 
 
-def _iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None,
-                approve_answer: str | None, approve_via: str, ask: Ask | None,
-                options: BuildOptions | None) -> Generator[Event, None, BuildResult]:
+def _iter_build(
+    bundle_dir: Path,
+    out_dir: Path,
+    *,
+    run_dir: Path | None,
+    approve_answer: str | None,
+    approve_via: str,
+    ask: Ask | None,
+    options: BuildOptions | None,
+) -> Generator[Event, None, BuildResult]:
     opts = options or BuildOptions()
     out_dir = out_dir.resolve()
     try:
@@ -126,17 +154,23 @@ def _iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None,
         report, bundle = intake_or_raise(bundle_dir, out_dir, opts.accept_breaking)
     except IntakeBlocked as exc:
         for err in exc.report.load_errors:
-            yield Event("intake", Status.FAIL, f"{err['file']}:{err['line']} {err['field']}: {err['message']}. "
-                        f"Fix: {err['fix']}")
+            yield Event(
+                "intake",
+                Status.FAIL,
+                f"{err['file']}:{err['line']} {err['field']}: {err['message']}. Fix: {err['fix']}",
+            )
         for it in exc.report.blockers:
             yield Event("intake", Status.FAIL, f"{it.file}:{it.line} {it.path}: {it.message}")
         code = exit_codes.BAD_INPUT if exc.report.load_errors else exit_codes.INTAKE_INCOMPLETE
         return BuildResult(code, "intake-blocked", str(exc), details={"intake": exc.report.to_dict()})
     if bundle.persona:
-        yield Event("agent", Status.INFO, f"Hi, I'm {bundle.persona}. I will plan, ask before writing, "
-                                          "implement, verify and hand off.", {"persona": bundle.persona})
-    yield Event("intake", Status.OK, "every input is present and consistent",
-                {"warnings": len(report.items)})
+        yield Event(
+            "agent",
+            Status.INFO,
+            f"Hi, I'm {bundle.persona}. I will plan, ask before writing, implement, verify and hand off.",
+            {"persona": bundle.persona},
+        )
+    yield Event("intake", Status.OK, "every input is present and consistent", {"warnings": len(report.items)})
 
     engine = resolve_engine(opts.engine)
     yield Event("plan", Status.START, f"planning with the {engine.name} engine")
@@ -148,23 +182,36 @@ def _iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None,
         return BuildResult(exit_codes.UNSUPPORTED, "unsupported", str(exc))
     digest = plan.digest()
     if run_dir is None:
-        state = RunState(run_id=new_run_id(), bundle=str(bundle_dir.resolve()), out_dir=str(out_dir),
-                         engine=engine.name, plan_hash=digest, stages_done=["intake", "plan"])
+        state = RunState(
+            run_id=new_run_id(),
+            bundle=str(bundle_dir.resolve()),
+            out_dir=str(out_dir),
+            engine=engine.name,
+            plan_hash=digest,
+            stages_done=["intake", "plan"],
+        )
         run_dir = create_run(opts.runs or runs_root(), state)
         atomic_write(run_dir / "intake.json", json.dumps(report.to_dict(), indent=2) + "\n")
         write_plan(run_dir, plan)
     else:
         state = load_state(run_dir)
         if state.plan_hash != digest:
-            yield Event("plan", Status.WARN, "the plan changed since this run was planned; a new approval is "
-                        "needed", {"old": state.plan_hash, "new": digest})
+            yield Event(
+                "plan",
+                Status.WARN,
+                "the plan changed since this run was planned; a new approval is needed",
+                {"old": state.plan_hash, "new": digest},
+            )
             state.plan_hash = digest
             state.stages_done = ["intake", "plan"]
             write_plan(run_dir, plan)
             save_state(run_dir, state)
-    yield Event("plan", Status.OK, f"{len(plan.changes)} change(s), {len(plan.files)} file(s), "
-                f"{len(plan.endpoints)} operation(s)", {"run_dir": str(run_dir), "plan_hash": digest,
-                                                         "checklist": plan.checklist})
+    yield Event(
+        "plan",
+        Status.OK,
+        f"{len(plan.changes)} change(s), {len(plan.files)} file(s), {len(plan.endpoints)} operation(s)",
+        {"run_dir": str(run_dir), "plan_hash": digest, "checklist": plan.checklist},
+    )
     for check in plan.self_check:
         if check.status != "pass":
             yield Event("plan", Status.WARN, f"self-check {check.policy}: {check.item}: {check.evidence}")
@@ -202,28 +249,38 @@ def _iter_build(bundle_dir: Path, out_dir: Path, *, run_dir: Path | None,
 
     paths = write_handoff(run_dir)
     mark_done(run_dir, state, "handoff", "verified" if verify_ok else "verify-failed")
-    yield Event("handoff", Status.OK, f"wrote {', '.join(p.name for p in paths)}",
-                {"paths": [str(p) for p in paths]})
+    yield Event("handoff", Status.OK, f"wrote {', '.join(p.name for p in paths)}", {"paths": [str(p) for p in paths]})
     code = exit_codes.OK if verify_ok else exit_codes.VERIFY_FAILED
-    return BuildResult(code, "done" if verify_ok else "verify-failed",
-                       f"{len(commits)} commit(s) in {out_dir}", run_dir, out_dir, commits)
+    return BuildResult(
+        code,
+        "done" if verify_ok else "verify-failed",
+        f"{len(commits)} commit(s) in {out_dir}",
+        run_dir,
+        out_dir,
+        commits,
+    )
 
 
-def _authorize(run_dir: Path, state: RunState, digest: str, answer: str | None, via: str,
-               ask: Ask | None) -> Generator[Event, None, BuildResult | None]:
+def _authorize(
+    run_dir: Path, state: RunState, digest: str, answer: str | None, via: str, ask: Ask | None
+) -> Generator[Event, None, BuildResult | None]:
     existing = approvals.approval_for(run_dir, digest)
     if existing is not None:
         yield Event("approve", Status.OK, f"approved earlier ({existing.via}, {existing.at}) for this plan hash")
         return None
     phrase = approvals.phrase_for(digest)
-    yield Event("approve", Status.ASK, phrase, {"phrase": phrase, "plan_hash": digest,
-                                                "plan": str(run_dir / "plan.md")})
+    yield Event(
+        "approve", Status.ASK, phrase, {"phrase": phrase, "plan_hash": digest, "plan": str(run_dir / "plan.md")}
+    )
     if answer is None and ask is not None:
         answer, via = ask(phrase), "interactive prompt"
     if answer is None:
-        return BuildResult(exit_codes.NOT_APPROVED, "awaiting-approval",
-                           f"no approval for plan {digest[:12]}; run `backend-engineer approve {run_dir}` "
-                           "or pass --yes", run_dir)
+        return BuildResult(
+            exit_codes.NOT_APPROVED,
+            "awaiting-approval",
+            f"no approval for plan {digest[:12]}; run `backend-engineer approve {run_dir}` or pass --yes",
+            run_dir,
+        )
     try:
         record = approvals.record_answer(run_dir, state.run_id, digest, answer, via)
     except approvals.Cancelled as exc:
@@ -239,8 +296,9 @@ def _authorize(run_dir: Path, state: RunState, digest: str, answer: str | None, 
     return None
 
 
-def _implement(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path, run_dir: Path,
-               state: RunState) -> Generator[Event, None, list[Commit]]:
+def _implement(
+    engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path, run_dir: Path, state: RunState
+) -> Generator[Event, None, list[Commit]]:
     yield Event("implement", Status.START, f"rendering {len(plan.files)} file(s) with the {engine.name} engine")
     started = time.monotonic()
     files = _render_files(engine, bundle, plan, out_dir)
@@ -249,21 +307,28 @@ def _implement(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path, run_di
     try:
         for change in plan.changes:
             subset = {f.path: files[f.path] for f in change.files}
-            message = (f"{change.commit_message}\n\nPlan-Hash: {state.plan_hash}\nRun-Id: {state.run_id}\n"
-                       f"Change: {change.index}/{len(plan.changes)}")
+            message = (
+                f"{change.commit_message}\n\nPlan-Hash: {state.plan_hash}\nRun-Id: {state.run_id}\n"
+                f"Change: {change.index}/{len(plan.changes)}"
+            )
             commit = staging.commit_files(subset, message)
             commits.append(commit)
-            yield Event("implement", Status.OK, f"change {change.index}/{len(plan.changes)}: "
-                        f"{change.commit_message} ({len(subset)} files) -> {commit.sha[:10]}",
-                        {"sha": commit.sha, "files": list(subset)})
+            yield Event(
+                "implement",
+                Status.OK,
+                f"change {change.index}/{len(plan.changes)}: "
+                f"{change.commit_message} ({len(subset)} files) -> {commit.sha[:10]}",
+                {"sha": commit.sha, "files": list(subset)},
+            )
         staging.publish()
     except BaseException:
         staging.discard()
         raise
     state.commits = [c.to_dict() for c in commits]
     mark_done(run_dir, state, "implement", "implemented")
-    yield Event("implement", Status.OK, f"{len(commits)} commit(s) published to {out_dir} in "
-                f"{time.monotonic() - started:.1f}s")
+    yield Event(
+        "implement", Status.OK, f"{len(commits)} commit(s) published to {out_dir} in {time.monotonic() - started:.1f}s"
+    )
     return commits
 
 
@@ -278,8 +343,12 @@ def _verify(bundle: Bundle, out_dir: Path, run_dir: Path, opts: BuildOptions) ->
     report = yield from iter_verify(out_dir, bundle, VerifyOptions(pg_url=pg_url, sqlite_only=opts.db == "sqlite"))
     report.write(run_dir)
     status = Status.OK if report.ok else Status.FAIL
-    yield Event("verify", status, f"{sum(c.status == 'passed' for c in report.checks)}/{len(report.checks)} "
-                "check(s) passed", {"report": str(run_dir / "verification.json")})
+    yield Event(
+        "verify",
+        status,
+        f"{sum(c.status == 'passed' for c in report.checks)}/{len(report.checks)} check(s) passed",
+        {"report": str(run_dir / "verification.json")},
+    )
     return bool(report.ok)
 
 

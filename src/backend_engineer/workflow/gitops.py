@@ -30,8 +30,7 @@ class Commit:
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=full_env,
-                          check=False)
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=full_env, check=False)
     if proc.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {repo}: {proc.stderr.strip() or proc.stdout.strip()}")
     return proc.stdout.strip()
@@ -58,16 +57,22 @@ class Staging:
             if not is_repo(self.out_dir):
                 if any(self.out_dir.iterdir()):
                     self.discard()
-                    raise GitError(f"{self.out_dir} exists, is not empty and is not a git repository; "
-                                   "choose a new --out folder or make it a git repository")
+                    raise GitError(
+                        f"{self.out_dir} exists, is not empty and is not a git repository; "
+                        "choose a new --out folder or make it a git repository"
+                    )
                 self.existing = False
             else:
                 if not is_clean(self.out_dir):
                     self.discard()
                     raise GitError(f"{self.out_dir} has uncommitted changes; commit or stash them first")
                 shutil.rmtree(self.path)
-                proc = subprocess.run(["git", "clone", "-q", str(self.out_dir), str(self.path)],
-                                      capture_output=True, text=True, check=False)
+                proc = subprocess.run(
+                    ["git", "clone", "-q", str(self.out_dir), str(self.path)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 if proc.returncode != 0:
                     raise GitError(f"cannot clone {self.out_dir}: {proc.stderr.strip()}")
         if not self.existing:
@@ -84,8 +89,12 @@ class Staging:
     def _env(self) -> dict[str, str]:
         name = self.author
         email = "backend-engineer@localhost"
-        return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
-                "GIT_COMMITTER_EMAIL": email}
+        return {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+        }
 
     def commit_files(self, files: dict[str, bytes], message: str) -> Commit:
         for rel, content in files.items():
@@ -97,8 +106,7 @@ class Staging:
             if rel.endswith(".sh") or content.startswith(b"#!"):
                 target.chmod(0o755)
         git(self.path, "add", "--", *files)
-        git(self.path, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message,
-            env=self._env())
+        git(self.path, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message, env=self._env())
         return Commit(git(self.path, "rev-parse", "HEAD"), message.splitlines()[0])
 
     def publish(self) -> None:

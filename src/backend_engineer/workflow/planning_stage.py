@@ -48,8 +48,9 @@ def previous_for(out_dir: Path) -> Path | None:
     return out_dir if (out_dir / LOCK_DIR / "openapi.yaml").is_file() else None
 
 
-def intake_or_raise(bundle_dir: Path, out_dir: Path | None = None,
-                    accept_breaking: tuple[str, ...] = ()) -> tuple[IntakeReport, Bundle]:
+def intake_or_raise(
+    bundle_dir: Path, out_dir: Path | None = None, accept_breaking: tuple[str, ...] = ()
+) -> tuple[IntakeReport, Bundle]:
     previous = previous_for(out_dir) if out_dir is not None else None
     report, bundle = run_intake(bundle_dir, previous, accept_breaking)
     if not report.ok or bundle is None:
@@ -71,17 +72,30 @@ def write_plan(run_dir: Path, plan: Plan) -> None:
     atomic_write(run_dir / "plan.md", plan.to_markdown())
 
 
-def make_plan(bundle_dir: Path, out_dir: Path, *, engine: str | Engine = "deterministic",
-              runs: Path | None = None, accept_breaking: tuple[str, ...] = ()) -> PlanResult:
+def make_plan(
+    bundle_dir: Path,
+    out_dir: Path,
+    *,
+    engine: str | Engine = "deterministic",
+    runs: Path | None = None,
+    accept_breaking: tuple[str, ...] = (),
+) -> PlanResult:
     """Run intake, build the plan and write it to a new run folder."""
     report, bundle = intake_or_raise(bundle_dir, out_dir, accept_breaking)
     eng = resolve_engine(engine)
     plan = plan_for(bundle, eng, out_dir)
     digest = plan.digest()
-    state = RunState(run_id=new_run_id(), bundle=str(bundle_dir.resolve()), out_dir=str(out_dir.resolve()),
-                     engine=eng.name, plan_hash=digest, stages_done=["intake", "plan"])
+    state = RunState(
+        run_id=new_run_id(),
+        bundle=str(bundle_dir.resolve()),
+        out_dir=str(out_dir.resolve()),
+        engine=eng.name,
+        plan_hash=digest,
+        stages_done=["intake", "plan"],
+    )
     run_dir = create_run(runs or runs_root(), state)
     atomic_write(run_dir / "intake.json", json.dumps(report.to_dict(), indent=2) + "\n")
     write_plan(run_dir, plan)
-    return PlanResult(plan=plan, plan_hash=digest, run_dir=run_dir, state=state, bundle=bundle,
-                      phrase=phrase_for(digest))
+    return PlanResult(
+        plan=plan, plan_hash=digest, run_dir=run_dir, state=state, bundle=bundle, phrase=phrase_for(digest)
+    )

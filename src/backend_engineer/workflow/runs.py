@@ -85,8 +85,10 @@ def load_state(run_dir: Path) -> RunState:
         raise RunFolderError(f"{path}:{exc.lineno}: run.json is not valid JSON ({exc.msg})") from exc
     version = data.get("schema_version")
     if version != RUN_SCHEMA_VERSION:
-        raise RunFolderError(f"{path}: schema_version {version} is not supported (expected "
-                             f"{RUN_SCHEMA_VERSION}); re-run `backend-engineer plan`")
+        raise RunFolderError(
+            f"{path}: schema_version {version} is not supported (expected "
+            f"{RUN_SCHEMA_VERSION}); re-run `backend-engineer plan`"
+        )
     known = {k: v for k, v in data.items() if k in RunState.__dataclass_fields__}
     return RunState(**known)
 

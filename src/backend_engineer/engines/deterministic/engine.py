@@ -74,12 +74,23 @@ class DeterministicEngine:
         for (section, key), allowed in SUPPORTED.items():
             value = getattr(stack, key) if stack else None
             if value not in allowed:
-                refusals.append(Refusal("company.config.yaml", f"{section}.{key}",
-                                        f"{value!r} is not supported by the deterministic engine",
-                                        f"use one of {sorted(allowed)}, or `--engine llm` for other stacks"))
+                refusals.append(
+                    Refusal(
+                        "company.config.yaml",
+                        f"{section}.{key}",
+                        f"{value!r} is not supported by the deterministic engine",
+                        f"use one of {sorted(allowed)}, or `--engine llm` for other stacks",
+                    )
+                )
         if bundle.api is None or bundle.datamodel is None:
-            refusals.append(Refusal("openapi.yaml", "", "the contract or the data model is missing",
-                                    "add openapi.yaml and datamodel.yaml"))
+            refusals.append(
+                Refusal(
+                    "openapi.yaml",
+                    "",
+                    "the contract or the data model is missing",
+                    "add openapi.yaml and datamodel.yaml",
+                )
+            )
         return refusals
 
     def propose(self, bundle: Bundle, repo: Path | None) -> EngineProposal:
@@ -92,10 +103,16 @@ class DeterministicEngine:
                 continue
             action = "modify" if repo is not None and (repo / path).exists() else "add"
             by_group.setdefault(group_of(path), []).append(PlannedFile(path, kind_of(path), action))  # type: ignore[arg-type]
-        groups = [ChangeGroup(key, scope, title, tuple(by_group[key]), "feat")
-                  for key, scope, title, _ in GROUPS if by_group.get(key)]
-        notes = [f"{u.op.operation_id}: needs business logic ({u.reason}); a port stub is generated at "
-                 f"app/custom/operations/" for u in ir.unmapped]
+        groups = [
+            ChangeGroup(key, scope, title, tuple(by_group[key]), "feat")
+            for key, scope, title, _ in GROUPS
+            if by_group.get(key)
+        ]
+        notes = [
+            f"{u.op.operation_id}: needs business logic ({u.reason}); a port stub is generated at "
+            f"app/custom/operations/"
+            for u in ir.unmapped
+        ]
         return EngineProposal(groups=groups, endpoints=endpoint_map(ir), notes=notes)
 
     def render(self, bundle: Bundle, proposal: EngineProposal, repo: Path | None) -> dict[str, bytes]:
@@ -105,24 +122,46 @@ class DeterministicEngine:
 
 def endpoint_map(ir: ServiceIR) -> list[EndpointMapping]:
     out = []
-    changes = {"list": "SELECT {t}", "get": "SELECT {t}", "create": "INSERT {t}", "update": "UPDATE {t}",
-               "delete": "DELETE {t}"}
+    changes = {
+        "list": "SELECT {t}",
+        "get": "SELECT {t}",
+        "create": "INSERT {t}",
+        "update": "UPDATE {t}",
+        "delete": "DELETE {t}",
+    }
     events = ir.bundle.techspec.events if ir.bundle.techspec else []
     for op in ir.health:
-        out.append(EndpointMapping(op.operation_id, op.method, op.path, "Health.probe",
-                                   "SELECT 1 (readiness)" if "ready" in op.path else "none"))
+        out.append(
+            EndpointMapping(
+                op.operation_id,
+                op.method,
+                op.path,
+                "Health.probe",
+                "SELECT 1 (readiness)" if "ready" in op.path else "none",
+            )
+        )
     for o in ir.operations:
         ent = ir.entities[o.entity]
         data = changes[o.action].format(t=ent.table)
         emitted = [e.name for e in events if e.entity == o.entity and e.on == o.action]
         if emitted:
             data += f" (+ outbox {', '.join(emitted)})"
-        out.append(EndpointMapping(o.op.operation_id, o.op.method, o.op.path, f"{o.entity}Service.{o.action}", data,
-                                   "mapped", o.inferred))
+        out.append(
+            EndpointMapping(
+                o.op.operation_id, o.op.method, o.op.path, f"{o.entity}Service.{o.action}", data, "mapped", o.inferred
+            )
+        )
     for u in ir.unmapped:
-        out.append(EndpointMapping(u.op.operation_id, u.op.method, u.op.path,
-                                   f"custom.operations.{u.op.operation_id}", "defined by the business logic",
-                                   "needs business logic"))
+        out.append(
+            EndpointMapping(
+                u.op.operation_id,
+                u.op.method,
+                u.op.path,
+                f"custom.operations.{u.op.operation_id}",
+                "defined by the business logic",
+                "needs business logic",
+            )
+        )
     order = {op.operation_id: i for i, op in enumerate(ir.api.operations)}
     return sorted(out, key=lambda e: order.get(e.operation_id, 0))
 

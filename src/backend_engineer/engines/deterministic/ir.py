@@ -111,8 +111,11 @@ def _segment_entity(segment: str, entities: dict[str, EntityIR]) -> str | None:
         if segment in (ent.table, snake(ent.name), snake(ent.name) + "s") or _singular(segment) == snake(ent.name):
             return ent.name
     for ent in entities.values():
-        if ent.table.startswith(segment) or ent.table.endswith(segment) or snake(ent.name).startswith(
-                _singular(segment)):
+        if (
+            ent.table.startswith(segment)
+            or ent.table.endswith(segment)
+            or snake(ent.name).startswith(_singular(segment))
+        ):
             return ent.name
     return None
 
@@ -123,8 +126,9 @@ def _build_entities(bundle: Bundle) -> dict[str, EntityIR]:
     out = {}
     for name, spec in bundle.datamodel.entities.items():
         pk = next((f for f, s in spec.fields.items() if s.primary_key), "id")
-        parent = next(((r.field, r.entity) for r in spec.relations.values() if r.kind == "many_to_one" and r.field),
-                      (None, None))
+        parent = next(
+            ((r.field, r.entity) for r in spec.relations.values() if r.kind == "many_to_one" and r.field), (None, None)
+        )
         read_schema = schemas.get(name)
         if isinstance(read_schema, dict) and isinstance(read_schema.get("properties"), dict):
             known = set(spec.fields) | ({parent[0]} if parent[0] else set())
@@ -132,9 +136,17 @@ def _build_entities(bundle: Bundle) -> dict[str, EntityIR]:
         else:
             read_fields = tuple(([parent[0]] if parent[0] else []) + list(spec.fields))
         gen = {s.generated: f for f, s in spec.fields.items() if s.generated}
-        out[name] = EntityIR(name=name, spec=spec, pk=pk, parent_field=parent[0], parent_entity=parent[1],
-                             read_fields=read_fields, created_field=gen.get("created"),
-                             updated_field=gen.get("updated"), version_field=gen.get("version"))
+        out[name] = EntityIR(
+            name=name,
+            spec=spec,
+            pk=pk,
+            parent_field=parent[0],
+            parent_entity=parent[1],
+            read_fields=read_fields,
+            created_field=gen.get("created"),
+            updated_field=gen.get("updated"),
+            version_field=gen.get("version"),
+        )
     return out
 
 
@@ -173,8 +185,12 @@ def _infer(api: ApiContract, op: Operation, entities: dict[str, EntityIR]) -> tu
     if _segment_entity(table_segment, entities) != entity:
         return entity, None
     action = {
-        ("get", False): "list", ("post", False): "create", ("get", True): "get", ("patch", True): "update",
-        ("put", True): "update", ("delete", True): "delete",
+        ("get", False): "list",
+        ("post", False): "create",
+        ("get", True): "get",
+        ("patch", True): "update",
+        ("put", True): "update",
+        ("delete", True): "delete",
     }.get((op.method, ends_with_param))
     if action == "list" and not is_page and op.method == "get":
         return entity, None
@@ -186,8 +202,11 @@ def build_ir(bundle: Bundle) -> ServiceIR:
     api = bundle.api
     entities = _build_entities(bundle)
     ir = ServiceIR(bundle=bundle, entities=entities)
-    health_paths = {bundle.ops.health.liveness, bundle.ops.health.readiness} if bundle.ops and bundle.ops.health \
+    health_paths = (
+        {bundle.ops.health.liveness, bundle.ops.health.readiness}
+        if bundle.ops and bundle.ops.health
         else {"/healthz", "/readyz"}
+    )
     for op in api.operations:
         body_schema = api.ref_name(api.request_schema(op))
         if op.path in health_paths and op.method == "get":
@@ -200,21 +219,32 @@ def build_ir(bundle: Bundle) -> ServiceIR:
         else:
             entity, action = str(x_entity), str(x_action)
         if entity is None or entity not in entities or action not in CRUD_ACTIONS:
-            reason = (f"x-action {x_action!r} is not CRUD" if x_action and x_action not in CRUD_ACTIONS else
-                      "no entity or CRUD action could be derived from the method, path and schemas")
+            reason = (
+                f"x-action {x_action!r} is not CRUD"
+                if x_action and x_action not in CRUD_ACTIONS
+                else "no entity or CRUD action could be derived from the method, path and schemas"
+            )
             ir.unmapped.append(UnmappedOperation(op, reason, body_schema))
             continue
         mapped = _shape(api, op, entities[entity], action, inferred, body_schema, entities)
         if mapped is None:
-            ir.unmapped.append(UnmappedOperation(op, "the path parameters do not match the entity's relations",
-                                                 body_schema))
+            ir.unmapped.append(
+                UnmappedOperation(op, "the path parameters do not match the entity's relations", body_schema)
+            )
         else:
             ir.operations.append(mapped)
     return ir
 
 
-def _shape(api: ApiContract, op: Operation, ent: EntityIR, action: str, inferred: bool, body_schema: str | None,
-           entities: dict[str, EntityIR]) -> OperationIR | None:
+def _shape(
+    api: ApiContract,
+    op: Operation,
+    ent: EntityIR,
+    action: str,
+    inferred: bool,
+    body_schema: str | None,
+    entities: dict[str, EntityIR],
+) -> OperationIR | None:
     params = op.path_params
     parent_param = id_param = None
     if action in ("list", "create"):
@@ -235,5 +265,14 @@ def _shape(api: ApiContract, op: Operation, ent: EntityIR, action: str, inferred
                 return None
             filters.append(QueryParam(str(p["name"]), api.resolve_deep(p.get("schema") or {}), bool(p.get("required"))))
     success = {"create": 201, "delete": 204}.get(action, 200)
-    return OperationIR(op=op, entity=ent.name, action=action, inferred=inferred, parent_param=parent_param,
-                       id_param=id_param, filters=tuple(filters), body_schema=body_schema, success=success)
+    return OperationIR(
+        op=op,
+        entity=ent.name,
+        action=action,
+        inferred=inferred,
+        parent_param=parent_param,
+        id_param=id_param,
+        filters=tuple(filters),
+        body_schema=body_schema,
+        success=success,
+    )

@@ -9,11 +9,26 @@ from backend_engineer.spec.bundle import INPUT_TITLES, Bundle
 from backend_engineer.spec.yamlio import PathKey
 
 
-def item(bundle: Bundle, file: str, path: PathKey, kind: Kind, message: str,
-         options: Iterable[str] = (), level: Level = "blocker") -> IntakeItem:
+def item(
+    bundle: Bundle,
+    file: str,
+    path: PathKey,
+    kind: Kind,
+    message: str,
+    options: Iterable[str] = (),
+    level: Level = "blocker",
+) -> IntakeItem:
     dotted = ".".join(str(p) for p in path)
-    return IntakeItem(input=INPUT_TITLES[file], file=file, path=dotted, kind=kind, message=message,
-                      options=tuple(options), line=bundle.line(file, path), level=level)
+    return IntakeItem(
+        input=INPUT_TITLES[file],
+        file=file,
+        path=dotted,
+        kind=kind,
+        message=message,
+        options=tuple(options),
+        line=bundle.line(file, path),
+        level=level,
+    )
 
 
 def entity_field_names(bundle: Bundle, entity: str) -> set[str]:

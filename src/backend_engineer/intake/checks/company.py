@@ -24,10 +24,22 @@ def check(bundle: Bundle) -> Iterator[IntakeItem]:
     for section, keys in REQUIRED.items():
         block = getattr(cfg, section)
         if block is None:
-            yield item(bundle, F, (section,), "missing", f"`{section}` is not set",
-                       [f"add a `{section}:` mapping with {', '.join(keys)}"])
+            yield item(
+                bundle,
+                F,
+                (section,),
+                "missing",
+                f"`{section}` is not set",
+                [f"add a `{section}:` mapping with {', '.join(keys)}"],
+            )
             continue
         for key in keys:
             if getattr(block, key) in (None, ""):
-                yield item(bundle, F, (section, key), "missing", f"`{section}.{key}` is not set",
-                           [f"state `{section}.{key}` explicitly (see examples/projects-saas)"])
+                yield item(
+                    bundle,
+                    F,
+                    (section, key),
+                    "missing",
+                    f"`{section}.{key}` is not set",
+                    [f"state `{section}.{key}` explicitly (see examples/projects-saas)"],
+                )

@@ -39,29 +39,57 @@ def check(bundle: Bundle) -> Iterator[IntakeItem]:
     for op in api.operations:
         where = op.pointer
         if "operationId" not in op.raw:
-            yield item(bundle, F, where, "missing", f"{op.method.upper()} {op.path} has no operationId",
-                       [f"add `operationId: {op.operation_id}`"])
+            yield item(
+                bundle,
+                F,
+                where,
+                "missing",
+                f"{op.method.upper()} {op.path} has no operationId",
+                [f"add `operationId: {op.operation_id}`"],
+            )
         if op.operation_id in seen:
-            yield item(bundle, F, (*where, "operationId"), "contradictory",
-                       f"operationId `{op.operation_id}` is used twice", ["make operationIds unique"])
+            yield item(
+                bundle,
+                F,
+                (*where, "operationId"),
+                "contradictory",
+                f"operationId `{op.operation_id}` is used twice",
+                ["make operationIds unique"],
+            )
         seen[op.operation_id] = op
         if wants_idempotency and op.is_mutation and op.parameter("Idempotency-Key", "header") is None:
-            yield item(bundle, F, where, "missing",
-                       f"`{op.operation_id}` is a mutating operation without an Idempotency-Key parameter",
-                       ["add `- {$ref: '#/components/parameters/IdempotencyKey'}` (a required header, "
-                        "8-128 chars)"])
+            yield item(
+                bundle,
+                F,
+                where,
+                "missing",
+                f"`{op.operation_id}` is a mutating operation without an Idempotency-Key parameter",
+                ["add `- {$ref: '#/components/parameters/IdempotencyKey'}` (a required header, 8-128 chars)"],
+            )
         if wants_cursor and is_list_operation(api, op):
             missing = [p for p in ("cursor", "limit") if op.parameter(p, "query") is None]
             if missing:
-                yield item(bundle, F, where, "missing",
-                           f"`{op.operation_id}` has no pagination parameters ({', '.join(missing)})",
-                           ["add `cursor` (opaque string) and `limit` (integer, minimum 1, bounded maximum) "
-                            "query parameters and return `{items, next_cursor}`"])
+                yield item(
+                    bundle,
+                    F,
+                    where,
+                    "missing",
+                    f"`{op.operation_id}` has no pagination parameters ({', '.join(missing)})",
+                    [
+                        "add `cursor` (opaque string) and `limit` (integer, minimum 1, bounded maximum) "
+                        "query parameters and return `{items, next_cursor}`"
+                    ],
+                )
         x_entity = op.extensions.get("x-entity")
         if x_entity is not None and entities and x_entity not in entities:
-            yield item(bundle, F, (*where, "x-entity"), "contradictory",
-                       f"`{op.operation_id}` maps to entity `{x_entity}`, which datamodel.yaml does not define",
-                       [f"use one of: {', '.join(sorted(entities))}"])
+            yield item(
+                bundle,
+                F,
+                (*where, "x-entity"),
+                "contradictory",
+                f"`{op.operation_id}` maps to entity `{x_entity}`, which datamodel.yaml does not define",
+                [f"use one of: {', '.join(sorted(entities))}"],
+            )
     yield from _limits(bundle)
 
 
@@ -76,6 +104,12 @@ def _limits(bundle: Bundle) -> Iterator[IntakeItem]:
             continue
         maximum = schema.get("maximum")
         if isinstance(maximum, int) and maximum != perf.pagination.max_limit:
-            yield item(bundle, F, op.pointer, "contradictory",
-                       f"`{op.operation_id}` allows limit up to {maximum} but perf.yaml pagination.max_limit "
-                       f"is {perf.pagination.max_limit}", ["make the two maxima equal"])
+            yield item(
+                bundle,
+                F,
+                op.pointer,
+                "contradictory",
+                f"`{op.operation_id}` allows limit up to {maximum} but perf.yaml pagination.max_limit "
+                f"is {perf.pagination.max_limit}",
+                ["make the two maxima equal"],
+            )

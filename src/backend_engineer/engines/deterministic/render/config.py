@@ -7,8 +7,17 @@ from typing import Any
 from backend_engineer.engines.deterministic.ir import ServiceIR
 from backend_engineer.engines.deterministic.render.pyliteral import literal
 
-HEADER_SENSITIVE = ("authorization", "cookie", "set-cookie", "x-api-key", "jwt_secret", "password", "secret",
-                    "token", "webhook_signing_secret")
+HEADER_SENSITIVE = (
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "jwt_secret",
+    "password",
+    "secret",
+    "token",
+    "webhook_signing_secret",
+)
 
 
 def _kpi_events(kpis: list[str], events: list[str]) -> dict[str, str]:
@@ -39,8 +48,12 @@ def _webhook_job(ir: ServiceIR) -> dict[str, Any]:
         "enabled": job is not None and endpoint is not None,
         "signature_header": job.signing.header if job and job.signing else "X-Signature",
         "timeout_seconds": job.timeout_seconds if job and job.timeout_seconds else 5,
-        "retry": {"max_attempts": retry.max_attempts if retry else 5, "backoff": retry.backoff if retry else "exponential",
-                  "base_seconds": retry.base_seconds if retry else 2, "max_seconds": retry.max_seconds if retry else 300},
+        "retry": {
+            "max_attempts": retry.max_attempts if retry else 5,
+            "backoff": retry.backoff if retry else "exponential",
+            "base_seconds": retry.base_seconds if retry else 2,
+            "max_seconds": retry.max_seconds if retry else 300,
+        },
         "dead_letter": bool(job.dead_letter) if job else True,
         "endpoint_table": endpoint[0] if endpoint else None,
         "url_field": endpoint[1] if endpoint else None,
@@ -59,13 +72,15 @@ def render_spec_config(ir: ServiceIR) -> str:
     job = next((j for j in ts.jobs if j.action == "webhook-delivery"), None)
     purge = next((j for j in ts.jobs if j.action == "retention-purge"), None)
     redact = {h.lower() for h in HEADER_SENSITIVE}
-    for item in (sec.logging.redact if sec.logging else []):
+    for item in sec.logging.redact if sec.logging else []:
         redact.add(item.split(".")[-1].lower())
-    for item in (sec.pii.fields if sec.pii else []):
+    for item in sec.pii.fields if sec.pii else []:
         redact.add(item.split(".")[-1].lower())
-    retention = [{"table": ent.table, "field": ent.spec.retention.field, "after_days": ent.spec.retention.after_days}
-                 for ent in ir.entities.values()
-                 if ent.spec.retention and ent.spec.retention.policy == "delete" and ent.spec.retention.field]
+    retention = [
+        {"table": ent.table, "field": ent.spec.retention.field, "after_days": ent.spec.retention.after_days}
+        for ent in ir.entities.values()
+        if ent.spec.retention and ent.spec.retention.policy == "delete" and ent.spec.retention.field
+    ]
     events = [{"name": e.name, "entity": e.entity, "on": e.on, "when": e.when or {}} for e in ts.events]
     kpis = list(ops.metrics.domain_kpis) if ops.metrics else []
     etag_ops = {op for rule in perf.caching if rule.strategy == "etag" for op in rule.operations}
@@ -76,26 +91,48 @@ def render_spec_config(ir: ServiceIR) -> str:
         ("SERVICE_VERSION", "str", str(b.api.doc.get("info", {}).get("version", "0.1.0"))),
         ("PORT_ENV", "str", ts.port.env if ts.port and ts.port.env else "API_PORT"),
         ("DEFAULT_PORT", "int", ts.port.default if ts.port and ts.port.default else 8000),
-        ("JWT", "dict[str, Any]", {
-            "algorithms": tuple(auth.algorithms), "issuer": auth.issuer, "audience": auth.audience,
-            "leeway_seconds": auth.leeway_seconds, "secret_env": auth.secret.env if auth.secret else "JWT_SECRET",
-            "claims": {"subject": claims.subject if claims else "sub",
-                       "tenant": (claims.tenant if claims and claims.tenant else
-                                  (sec.tenancy.claim if sec.tenancy and sec.tenancy.claim else "tenant_id")),
-                       "roles": claims.roles if claims and claims.roles else "roles"}}),
+        (
+            "JWT",
+            "dict[str, Any]",
+            {
+                "algorithms": tuple(auth.algorithms),
+                "issuer": auth.issuer,
+                "audience": auth.audience,
+                "leeway_seconds": auth.leeway_seconds,
+                "secret_env": auth.secret.env if auth.secret else "JWT_SECRET",
+                "claims": {
+                    "subject": claims.subject if claims else "sub",
+                    "tenant": (
+                        claims.tenant
+                        if claims and claims.tenant
+                        else (sec.tenancy.claim if sec.tenancy and sec.tenancy.claim else "tenant_id")
+                    ),
+                    "roles": claims.roles if claims and claims.roles else "roles",
+                },
+            },
+        ),
         ("ROLES", "dict[str, frozenset[str]]", {r: frozenset(p) for r, p in sec.authorization.roles.items()}),
         ("OPERATION_PERMISSIONS", "dict[str, str]", dict(sec.authorization.operations)),
         ("PUBLIC_OPERATIONS", "frozenset[str]", frozenset(sec.authorization.public_operations)),
         ("RATE_LIMITS", "tuple[RateLimitRule, ...]", None),
-        ("PAGINATION", "tuple[int, int]", (perf.pagination.default_limit, perf.pagination.max_limit)
-         if perf.pagination else (50, 200)),
+        (
+            "PAGINATION",
+            "tuple[int, int]",
+            (perf.pagination.default_limit, perf.pagination.max_limit) if perf.pagination else (50, 200),
+        ),
         ("MAX_BODY_BYTES", "int", sec.input_safety.max_body_bytes if sec.input_safety else 1048576),
         ("CORRELATION_HEADER", "str", sec.logging.correlation_id_header if sec.logging else "X-Correlation-ID"),
         ("REDACT_KEYS", "frozenset[str]", frozenset(redact)),
         ("PII_FIELDS", "frozenset[str]", frozenset(sec.pii.fields if sec.pii else [])),
-        ("OUTBOUND", "dict[str, Any]", {"schemes": tuple(outbound.allow_schemes) if outbound else ("https",),
-                                        "deny_private": outbound.deny_private_networks if outbound else True,
-                                        "fields": tuple(outbound.fields) if outbound else ()}),
+        (
+            "OUTBOUND",
+            "dict[str, Any]",
+            {
+                "schemes": tuple(outbound.allow_schemes) if outbound else ("https",),
+                "deny_private": outbound.deny_private_networks if outbound else True,
+                "fields": tuple(outbound.fields) if outbound else (),
+            },
+        ),
         ("EVENTS", "tuple[dict[str, Any], ...]", tuple(events)),
         ("WEBHOOK_JOB", "dict[str, Any]", _webhook_job(ir)),
         ("WEBHOOK_SIGNING_ENV", "str", job.signing.secret.env if job and job.signing else "WEBHOOK_SIGNING_SECRET"),
@@ -110,23 +147,51 @@ def render_spec_config(ir: ServiceIR) -> str:
         ("DOMAIN_KPIS", "tuple[str, ...]", tuple(kpis)),
         ("KPI_EVENTS", "dict[str, str]", _kpi_events(kpis, [e.name for e in ts.events])),
         ("ETAG_OPERATIONS", "frozenset[str]", frozenset(etag_ops)),
-        ("HEALTH", "dict[str, str]", {"liveness": ops.health.liveness if ops.health else "/healthz",
-                                      "readiness": ops.health.readiness if ops.health else "/readyz"}),
+        (
+            "HEALTH",
+            "dict[str, str]",
+            {
+                "liveness": ops.health.liveness if ops.health else "/healthz",
+                "readiness": ops.health.readiness if ops.health else "/readyz",
+            },
+        ),
         ("METRICS_PATH", "str", ops.metrics.endpoint if ops.metrics else "/metrics"),
     ]
-    lines = ['"""Constants derived from the spec bundle. Regenerated on every build; do not edit."""', "",
-             "from __future__ import annotations", "", "from dataclasses import dataclass", "from typing import Any",
-             "", "", "@dataclass(frozen=True)", "class RateLimitRule:", "    name: str", "    scope: str",
-             "    applies_to: str", "    limit: int", "    window_seconds: int", "", ""]
+    lines = [
+        '"""Constants derived from the spec bundle. Regenerated on every build; do not edit."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from dataclasses import dataclass",
+        "from typing import Any",
+        "",
+        "",
+        "@dataclass(frozen=True)",
+        "class RateLimitRule:",
+        "    name: str",
+        "    scope: str",
+        "    applies_to: str",
+        "    limit: int",
+        "    window_seconds: int",
+        "",
+        "",
+    ]
     for name, annotation, value in values:
         if name == "RATE_LIMITS":
-            rules = ", ".join(f"RateLimitRule({r.name!r}, {r.scope!r}, {r.applies_to!r}, {r.limit}, {r.window_seconds})"
-                              for r in sec.rate_limits)
+            rules = ", ".join(
+                f"RateLimitRule({r.name!r}, {r.scope!r}, {r.applies_to!r}, {r.limit}, {r.window_seconds})"
+                for r in sec.rate_limits
+            )
             rendered = f"({rules},)" if sec.rate_limits else "()"
             if len(rendered) > 100:
-                rendered = "(\n" + "".join(
-                    f"    RateLimitRule({r.name!r}, {r.scope!r}, {r.applies_to!r}, {r.limit}, {r.window_seconds}),\n"
-                    for r in sec.rate_limits) + ")"
+                rendered = (
+                    "(\n"
+                    + "".join(
+                        f"    RateLimitRule({r.name!r}, {r.scope!r}, {r.applies_to!r}, {r.limit}, {r.window_seconds}),\n"
+                        for r in sec.rate_limits
+                    )
+                    + ")"
+                )
             lines.append(f"{name}: {annotation} = {rendered}")
             continue
         lines.append(f"{name}: {annotation} = {literal(value)}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from backend_engineer.engines.deterministic.ir import ServiceIR
 from backend_engineer.engines.deterministic.render.tables import all_tables, column_expr
 
-POLICY = ("CREATE POLICY tenant_isolation ON {t} USING (tenant_id = current_setting('app.tenant_id', true) "
-          "OR current_setting('app.bypass_rls', true) = 'on') WITH CHECK (tenant_id = "
-          "current_setting('app.tenant_id', true) OR current_setting('app.bypass_rls', true) = 'on')")
+POLICY = (
+    "CREATE POLICY tenant_isolation ON {t} USING (tenant_id = current_setting('app.tenant_id', true) "
+    "OR current_setting('app.bypass_rls', true) = 'on') WITH CHECK (tenant_id = "
+    "current_setting('app.tenant_id', true) OR current_setting('app.bypass_rls', true) = 'on')"
+)
 
 
 def render_initial_migration(ir: ServiceIR) -> str:
@@ -30,13 +32,32 @@ def render_initial_migration(ir: ServiceIR) -> str:
         "- rollback: alembic downgrade base drops every table and its data (irreversible for data: back up first)",
         '"""',
     ]
-    lines = doc + ["", "from __future__ import annotations", "", "import sqlalchemy as sa", "from alembic import op",
-                   "", 'revision = "0001"', "down_revision = None", "branch_labels = None", "depends_on = None", "",
-                   f"TENANT_TABLES = {tuple(tenant_tables)!r}", f'POLICY = "{POLICY}"', "", "",
-                   "def _is_postgres() -> bool:", '    return op.get_bind().dialect.name == "postgresql"', "", "",
-                   "def upgrade() -> None:", "    if _is_postgres():",
-                   "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
-                   "        op.execute(\"SET LOCAL statement_timeout = '60s'\")"]
+    lines = [
+        *doc,
+        "",
+        "from __future__ import annotations",
+        "",
+        "import sqlalchemy as sa",
+        "from alembic import op",
+        "",
+        'revision = "0001"',
+        "down_revision = None",
+        "branch_labels = None",
+        "depends_on = None",
+        "",
+        f"TENANT_TABLES = {tuple(tenant_tables)!r}",
+        f'POLICY = "{POLICY}"',
+        "",
+        "",
+        "def _is_postgres() -> bool:",
+        '    return op.get_bind().dialect.name == "postgresql"',
+        "",
+        "",
+        "def upgrade() -> None:",
+        "    if _is_postgres():",
+        "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
+        "        op.execute(\"SET LOCAL statement_timeout = '60s'\")",
+    ]
     for table in tables:
         lines.append("    op.create_table(")
         lines.append(f"        {table.name!r},")
@@ -48,16 +69,22 @@ def render_initial_migration(ir: ServiceIR) -> str:
         for idx in table.indexes:
             cols = ", ".join(repr(c) for c in idx.columns)
             lines.append(f"    op.create_index({idx.name!r}, {table.name!r}, [{cols}], unique={idx.unique})")
-    lines += ["    if _is_postgres():", "        for table in TENANT_TABLES:",
-              '            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")',
-              '            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")',
-              "            op.execute(POLICY.format(t=table))", "", "",
-              "def downgrade() -> None:",
-              "    # irreversible for data: dropping the tables deletes their rows; back up before downgrading",
-              "    if _is_postgres():", "        for table in TENANT_TABLES:",
-              '            op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")',
-              '            op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")',
-              '            op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")']
+    lines += [
+        "    if _is_postgres():",
+        "        for table in TENANT_TABLES:",
+        '            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")',
+        '            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")',
+        "            op.execute(POLICY.format(t=table))",
+        "",
+        "",
+        "def downgrade() -> None:",
+        "    # irreversible for data: dropping the tables deletes their rows; back up before downgrading",
+        "    if _is_postgres():",
+        "        for table in TENANT_TABLES:",
+        '            op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")',
+        '            op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")',
+        '            op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")',
+    ]
     for table in reversed(tables):
         for idx in reversed(table.indexes):
             lines.append(f"    op.drop_index({idx.name!r}, table_name={table.name!r})")

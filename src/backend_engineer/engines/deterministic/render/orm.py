@@ -8,9 +8,16 @@ from backend_engineer.engines.deterministic.render.tables import all_tables, col
 
 
 def render_orm(ir: ServiceIR) -> str:
-    lines = ['"""SQLAlchemy tables, derived from datamodel.yaml. The migrations create exactly these."""', "",
-             "from __future__ import annotations", "", "import sqlalchemy as sa", "",
-             'metadata = sa.MetaData()', ""]
+    lines = [
+        '"""SQLAlchemy tables, derived from datamodel.yaml. The migrations create exactly these."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import sqlalchemy as sa",
+        "",
+        "metadata = sa.MetaData()",
+        "",
+    ]
     names = []
     for table in all_tables(ir):
         var = table.name
@@ -36,11 +43,20 @@ def render_orm(ir: ServiceIR) -> str:
 
 def render_model(ir: ServiceIR) -> str:
     pii = set(ir.bundle.security.pii.fields) if ir.bundle.security and ir.bundle.security.pii else set()
-    outbound = set(ir.bundle.security.input_safety.outbound_urls.fields) if ir.bundle.security and \
-        ir.bundle.security.input_safety and ir.bundle.security.input_safety.outbound_urls else set()
-    lines = ['"""Entity metadata derived from datamodel.yaml; the services and adapters read it."""', "",
-             "from __future__ import annotations", "",
-             "from app.domain.meta import EntityMeta, FieldMeta, ParentMeta", "", "ENTITIES: dict[str, EntityMeta] = {"]
+    outbound = (
+        set(ir.bundle.security.input_safety.outbound_urls.fields)
+        if ir.bundle.security and ir.bundle.security.input_safety and ir.bundle.security.input_safety.outbound_urls
+        else set()
+    )
+    lines = [
+        '"""Entity metadata derived from datamodel.yaml; the services and adapters read it."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from app.domain.meta import EntityMeta, FieldMeta, ParentMeta",
+        "",
+        "ENTITIES: dict[str, EntityMeta] = {",
+    ]
     for ent in ir.entities.values():
         lines.append(f"    {ent.name!r}: EntityMeta(")
         lines.append(f"        name={ent.name!r},")

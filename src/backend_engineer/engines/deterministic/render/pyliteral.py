@@ -18,7 +18,7 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-class _FrozenSet(list):  # type: ignore[type-arg]
+class _FrozenSet(list[Any]):
     def __repr__(self) -> str:
         inner = ", ".join(repr(v) for v in self)
         return f"frozenset({{{inner}}})" if self else "frozenset()"

@@ -30,14 +30,16 @@ def _route(o: OperationIR) -> list[str]:
         params.append(f"body: schemas.{o.body_schema}")
     call: str
     if o.action == "list":
-        params.append('cursor: Annotated[str | None, Query(max_length=512)] = None')
+        params.append("cursor: Annotated[str | None, Query(max_length=512)] = None")
         params.append("limit: str | None = None")
         for f in o.filters:
             params.append(f"{f.name}: str | None = None")
         filters = "{" + ", ".join(f"{f.name!r}: {_filter_check(f.name, f.schema)}" for f in o.filters) + "}"
         parent = f", parent_id=handlers.parse_id({o.parent_param})" if o.parent_param else ""
-        call = (f"handlers.handle_list(request, principal, {o.entity!r}{parent}, filters={filters}, cursor=cursor, "
-                f"limit=handlers.query_limit(limit))")
+        call = (
+            f"handlers.handle_list(request, principal, {o.entity!r}{parent}, filters={filters}, cursor=cursor, "
+            f"limit=handlers.query_limit(limit))"
+        )
     elif o.action == "get":
         call = f"handlers.handle_get(request, principal, {op.operation_id!r}, {o.entity!r}, handlers.parse_id({o.id_param}))"
     else:
@@ -47,19 +49,29 @@ def _route(o: OperationIR) -> list[str]:
             parent = f", parent_id=handlers.parse_id({o.parent_param})" if o.parent_param else ""
             location = _location(o)
             data = "body.model_dump(exclude_unset=True)" if o.body_schema else "{}"
-            call = (f"handlers.handle_create(request, principal, {op.operation_id!r}, {o.entity!r}, {data}, {key}"
-                    f"{parent}, location={location!r})")
+            call = (
+                f"handlers.handle_create(request, principal, {op.operation_id!r}, {o.entity!r}, {data}, {key}"
+                f"{parent}, location={location!r})"
+            )
         elif o.action == "update":
             params.append('if_match: Annotated[str | None, Header(alias="If-Match")] = None')
             data = "body.model_dump(exclude_unset=True)" if o.body_schema else "{}"
-            call = (f"handlers.handle_update(request, principal, {op.operation_id!r}, {o.entity!r}, "
-                    f"handlers.parse_id({o.id_param}), {data}, {key}, if_match)")
+            call = (
+                f"handlers.handle_update(request, principal, {op.operation_id!r}, {o.entity!r}, "
+                f"handlers.parse_id({o.id_param}), {data}, {key}, if_match)"
+            )
         else:
-            call = (f"handlers.handle_delete(request, principal, {op.operation_id!r}, {o.entity!r}, "
-                    f"handlers.parse_id({o.id_param}), {key})")
+            call = (
+                f"handlers.handle_delete(request, principal, {op.operation_id!r}, {o.entity!r}, "
+                f"handlers.parse_id({o.id_param}), {key})"
+            )
     decorator = f'@router.{op.method}("{op.path}", operation_id="{op.operation_id}", status_code={status})'
-    return [decorator, f"def {fn}{_signature(params)} -> Response:",
-            f'    """{op.raw.get("summary") or op.operation_id}: {o.action} {o.entity}."""', f"    return {call}"]
+    return [
+        decorator,
+        f"def {fn}{_signature(params)} -> Response:",
+        f'    """{op.raw.get("summary") or op.operation_id}: {o.action} {o.entity}."""',
+        f"    return {call}",
+    ]
 
 
 def _location(o: OperationIR) -> str:
@@ -75,41 +87,54 @@ def _custom(u: UnmappedOperation) -> list[str]:
     body = "None"
     if u.body_schema:
         params.append(f"body: schemas.{u.body_schema}")
-        body = "body.model_dump(mode=\"json\", exclude_unset=True)"
+        body = 'body.model_dump(mode="json", exclude_unset=True)'
     if op.is_mutation:
         params.append('idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None')
     path_args = "{" + ", ".join(f"{n!r}: {n}" for n in op.path_params) + "}"
     key = "handlers.idempotency_key(idempotency_key)" if op.is_mutation else "None"
-    return [f'@router.{op.method}("{op.path}", operation_id="{op.operation_id}")',
-            f"def {fn}{_signature(params)} -> Response:",
-            f'    """{op.operation_id}: needs business logic, implemented in app/custom/operations/{fn}.py."""',
-            f"    return handlers.handle_custom(request, principal, {op.operation_id!r}, custom_{fn}.handle, "
-            f"{path_args}, {body}, {key})"]
+    return [
+        f'@router.{op.method}("{op.path}", operation_id="{op.operation_id}")',
+        f"def {fn}{_signature(params)} -> Response:",
+        f'    """{op.operation_id}: needs business logic, implemented in app/custom/operations/{fn}.py."""',
+        f"    return handlers.handle_custom(request, principal, {op.operation_id!r}, custom_{fn}.handle, "
+        f"{path_args}, {body}, {key})",
+    ]
 
 
 def render_routes(ir: ServiceIR, locations: dict[str, str]) -> str:
     blocks = []
     for o in ir.operations:
         if o.action == "create":
-            o = OperationIR(o.op, o.entity, o.action, o.inferred, o.parent_param, o.id_param, o.filters,
-                            o.body_schema, o.success)
+            o = OperationIR(
+                o.op, o.entity, o.action, o.inferred, o.parent_param, o.id_param, o.filters, o.body_schema, o.success
+            )
         block = _route(o)
         if o.action == "create":
             block = [line.replace("location=''", f"location={locations.get(o.entity, '')!r}") for line in block]
         blocks.append("\n".join(block))
     blocks += ["\n".join(_custom(u)) for u in ir.unmapped]
-    imports = ['"""Routes generated from the contract. Each one authenticates, authorizes and delegates."""', "",
-               "from __future__ import annotations", "", "from typing import Annotated", "",
-               "from fastapi import APIRouter, Depends, Header, Query, Request", "from fastapi.responses import Response",
-               ""]
-    first_party = ["from app.entrypoints.api import handlers", "from app.entrypoints.api.deps import guard",
-                   "from app.platform.security import Principal"]
+    imports = [
+        '"""Routes generated from the contract. Each one authenticates, authorizes and delegates."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Annotated",
+        "",
+        "from fastapi import APIRouter, Depends, Header, Query, Request",
+        "from fastapi.responses import Response",
+        "",
+    ]
+    first_party = [
+        "from app.entrypoints.api import handlers",
+        "from app.entrypoints.api.deps import guard",
+        "from app.platform.security import Principal",
+    ]
     if any(o.body_schema for o in ir.operations) or any(u.body_schema for u in ir.unmapped):
         first_party.append("from app.entrypoints.api import schemas")
     for u in ir.unmapped:
         fn = snake(u.op.operation_id)
         first_party.append(f"from app.custom.operations import {fn} as custom_{fn}")
-    imports += _isort(first_party) + ["", 'router = APIRouter()', ""]
+    imports += [*_isort(first_party), "", "router = APIRouter()", ""]
     text = "\n".join(imports) + "\n\n" + "\n\n\n".join(blocks) + "\n"
     if "Query(" not in "\n".join(blocks):
         text = text.replace("Header, Query, Request", "Header, Request")
@@ -126,8 +151,8 @@ def _isort(lines: list[str]) -> list[str]:
         merged.setdefault(module, []).append(names)
     out = []
     for module in sorted(merged, key=lambda m: m.lower()):
-        names = sorted(merged[module], key=lambda n: n.split(" as ")[0].lower())
-        out.append(f"from {module} import {', '.join(names)}")
+        ordered = sorted(merged[module], key=lambda n: n.split(" as ")[0].lower())
+        out.append(f"from {module} import {', '.join(ordered)}")
     return out
 
 

@@ -48,8 +48,11 @@ def py_type(api: ApiContract, schema: Any, imports: set[str]) -> str:
         else:
             base = f"Annotated[str, Field({', '.join(constraints)})]" if constraints else "str"
         if fmt in ("uuid", "date-time", "date") and constraints:
-            base = f"Annotated[{base}, Field({', '.join(c for c in constraints if 'length' not in c)})]" \
-                if any("length" not in c for c in constraints) else base
+            base = (
+                f"Annotated[{base}, Field({', '.join(c for c in constraints if 'length' not in c)})]"
+                if any("length" not in c for c in constraints)
+                else base
+            )
     elif types == "integer":
         cons = [f"{k}={resolved[j]}" for j, k in (("minimum", "ge"), ("maximum", "le")) if j in resolved]
         base = f"Annotated[int, Field({', '.join(cons)})]" if cons else "int"
@@ -61,8 +64,9 @@ def py_type(api: ApiContract, schema: Any, imports: set[str]) -> str:
         imports.add("StrictBool")
     elif types == "array":
         inner = py_type(api, resolved.get("items"), imports)
-        cons = [f"{k}={resolved[j]}" for j, k in (("minItems", "min_length"), ("maxItems", "max_length"))
-                if j in resolved]
+        cons = [
+            f"{k}={resolved[j]}" for j, k in (("minItems", "min_length"), ("maxItems", "max_length")) if j in resolved
+        ]
         base = f"Annotated[list[{inner}], Field({', '.join(cons)})]" if cons else f"list[{inner}]"
     elif types == "object":
         base = "dict[str, Any]"
@@ -73,8 +77,9 @@ def py_type(api: ApiContract, schema: Any, imports: set[str]) -> str:
 
 def render_schemas(ir: ServiceIR) -> str:
     api = ir.api
-    names = sorted({o.body_schema for o in ir.operations if o.body_schema} |
-                   {u.body_schema for u in ir.unmapped if u.body_schema})
+    names = sorted(
+        {o.body_schema for o in ir.operations if o.body_schema} | {u.body_schema for u in ir.unmapped if u.body_schema}
+    )
     components = api.doc.get("components", {}).get("schemas", {})
     imports: set[str] = set()
     classes = []
@@ -83,9 +88,13 @@ def render_schemas(ir: ServiceIR) -> str:
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
         forbid = schema.get("additionalProperties") is False or True
-        body = [f"class {name}(BaseModel):",
-                f'    """Request body `{name}` from the contract; unknown fields are rejected."""', "",
-                f'    model_config = ConfigDict(extra="{"forbid" if forbid else "ignore"}", strict=False)', ""]
+        body = [
+            f"class {name}(BaseModel):",
+            f'    """Request body `{name}` from the contract; unknown fields are rejected."""',
+            "",
+            f'    model_config = ConfigDict(extra="{"forbid" if forbid else "ignore"}", strict=False)',
+            "",
+        ]
         for prop, prop_schema in props.items():
             annotation = py_type(api, prop_schema, imports)
             if prop in required:
@@ -94,17 +103,28 @@ def render_schemas(ir: ServiceIR) -> str:
                 if "| None" not in annotation:
                     annotation = f"{annotation} | None"
                 body.append(f"    {prop}: {annotation} = None")
-        uniques = [p for p, s in props.items() if isinstance(api.resolve(s), dict) and api.resolve(s).get("uniqueItems")]
+        uniques = [
+            p for p, s in props.items() if isinstance(api.resolve(s), dict) and api.resolve(s).get("uniqueItems")
+        ]
         for prop in uniques:
-            body += ["", f'    @field_validator("{prop}")', "    @classmethod",
-                     f"    def _{prop}_unique(cls, value: Any) -> Any:",
-                     "        if value is not None and len(set(value)) != len(value):",
-                     f'            raise ValueError("{prop} must not repeat items")', "        return value"]
+            body += [
+                "",
+                f'    @field_validator("{prop}")',
+                "    @classmethod",
+                f"    def _{prop}_unique(cls, value: Any) -> Any:",
+                "        if value is not None and len(set(value)) != len(value):",
+                f'            raise ValueError("{prop} must not repeat items")',
+                "        return value",
+            ]
         if schema.get("minProperties"):
-            body += ["", '    @model_validator(mode="after")', f"    def _not_empty(self) -> {name}:",
-                     f"        if len(self.model_fields_set) < {schema['minProperties']}:",
-                     f'            raise ValueError("set at least {schema["minProperties"]} field(s)")',
-                     "        return self"]
+            body += [
+                "",
+                '    @model_validator(mode="after")',
+                f"    def _not_empty(self) -> {name}:",
+                f"        if len(self.model_fields_set) < {schema['minProperties']}:",
+                f'            raise ValueError("set at least {schema["minProperties"]} field(s)")',
+                "        return self",
+            ]
         for prop, prop_schema in props.items():
             resolved = api.resolve(prop_schema)
             if prop in required or not isinstance(resolved, dict):
@@ -112,25 +132,40 @@ def render_schemas(ir: ServiceIR) -> str:
             types = resolved.get("type")
             if isinstance(types, list) and "null" in types:
                 continue
-            body += ["", f'    @field_validator("{prop}", mode="before")', "    @classmethod",
-                     f"    def _{prop}_not_null(cls, value: Any) -> Any:",
-                     "        if value is None:",
-                     f'            raise ValueError("{prop} may be omitted but not null")', "        return value"]
+            body += [
+                "",
+                f'    @field_validator("{prop}", mode="before")',
+                "    @classmethod",
+                f"    def _{prop}_not_null(cls, value: Any) -> Any:",
+                "        if value is None:",
+                f'            raise ValueError("{prop} may be omitted but not null")',
+                "        return value",
+            ]
         classes.append("\n".join(body))
-    header = ['"""Request models generated from the contract. Unknown fields are rejected (mass-assignment guard)."""',
-              "", "from __future__ import annotations", ""]
+    header = [
+        '"""Request models generated from the contract. Unknown fields are rejected (mass-assignment guard)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
     std = []
     if "dt" in imports:
         std.append("import datetime as dt")
     if "uuid" in imports:
         std.append("import uuid")
-    typing_names = [n for n in ("Annotated", "Any", "Literal") if f"{n}[" in "\n".join(classes)
-                    or f": {n}" in "\n".join(classes) or f"-> {n}" in "\n".join(classes)]
+    typing_names = [
+        n
+        for n in ("Annotated", "Any", "Literal")
+        if f"{n}[" in "\n".join(classes) or f": {n}" in "\n".join(classes) or f"-> {n}" in "\n".join(classes)
+    ]
     if typing_names:
         std.append(f"from typing import {', '.join(typing_names)}")
     text = "\n".join(classes)
-    pyd = [n for n in ("BaseModel", "ConfigDict", "Field", "field_validator", "model_validator", "EmailStr",
-                       "StrictBool") if n + ("(" if n in ("Field", "field_validator", "model_validator") else "")
-           in text or (n in ("BaseModel", "ConfigDict") and classes)]
-    header += std + ["", f"from pydantic import {', '.join(sorted(pyd, key=str.lower))}", "", ""]
+    pyd = [
+        n
+        for n in ("BaseModel", "ConfigDict", "Field", "field_validator", "model_validator", "EmailStr", "StrictBool")
+        if n + ("(" if n in ("Field", "field_validator", "model_validator") else "") in text
+        or (n in ("BaseModel", "ConfigDict") and classes)
+    ]
+    header += [*std, "", f"from pydantic import {', '.join(sorted(pyd, key=str.lower))}", "", ""]
     return "\n".join(header) + "\n\n\n".join(classes) + "\n"

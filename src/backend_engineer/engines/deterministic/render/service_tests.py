@@ -69,8 +69,9 @@ def render_cases(ir: ServiceIR) -> str:
     operations = []
     for o in ir.operations:
         ent = ir.entities[o.entity]
-        case = cases.setdefault(o.entity, {"parent": ent.parent_entity, "parent_field": ent.parent_field,
-                                           "vary": [], "pk": ent.pk})
+        case = cases.setdefault(
+            o.entity, {"parent": ent.parent_entity, "parent_field": ent.parent_field, "vary": [], "pk": ent.pk}
+        )
         path = o.op.path
         if o.parent_param:
             path = path.replace("{" + o.parent_param + "}", "{parent}")
@@ -91,14 +92,18 @@ def render_cases(ir: ServiceIR) -> str:
         if o.action == "list":
             entry["filters"] = [f.name for f in o.filters]
         case[o.action] = entry
-        operations.append({"op": o.op.operation_id, "entity": o.entity, "action": o.action, "path": path,
-                           "method": o.op.method})
+        operations.append(
+            {"op": o.op.operation_id, "entity": o.entity, "action": o.action, "path": path, "method": o.op.method}
+        )
     for name, case in cases.items():
         ent = ir.entities[name]
         for idx in ent.spec.indexes:
             if idx.unique:
-                case["vary"] += [f for f in idx.fields if f != "tenant_id" and ent.fields.get(f) and
-                                 ent.fields[f].type in ("string", "text")]
+                case["vary"] += [
+                    f
+                    for f in idx.fields
+                    if f != "tenant_id" and ent.fields.get(f) and ent.fields[f].type in ("string", "text")
+                ]
     sec = ir.bundle.security
     roles = sec.authorization.roles if sec and sec.authorization else {}
     needed = set(sec.authorization.operations.values()) if sec and sec.authorization else set()
@@ -115,14 +120,22 @@ def render_cases(ir: ServiceIR) -> str:
     for n in cases:
         visit(n)
     pii = sorted(sec.pii.fields) if sec and sec.pii else []
-    return "\n".join([
-        '"""Test data derived from the contract: one case per entity, one row per operation."""', "",
-        "from __future__ import annotations", "", "from typing import Any", "",
-        f"ADMIN_ROLES: tuple[str, ...] = {tuple(admin[:1])!r}",
-        f"ENTITY_ORDER: tuple[str, ...] = {tuple(entity_order)!r}",
-        f"PII_FIELDS: tuple[str, ...] = {tuple(pii)!r}",
-        f"CASES: dict[str, dict[str, Any]] = {literal({n: cases[n] for n in entity_order})}",
-        f"OPERATIONS: list[dict[str, str]] = {literal(operations)}", ""])
+    return "\n".join(
+        [
+            '"""Test data derived from the contract: one case per entity, one row per operation."""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "from typing import Any",
+            "",
+            f"ADMIN_ROLES: tuple[str, ...] = {tuple(admin[:1])!r}",
+            f"ENTITY_ORDER: tuple[str, ...] = {tuple(entity_order)!r}",
+            f"PII_FIELDS: tuple[str, ...] = {tuple(pii)!r}",
+            f"CASES: dict[str, dict[str, Any]] = {literal({n: cases[n] for n in entity_order})}",
+            f"OPERATIONS: list[dict[str, str]] = {literal(operations)}",
+            "",
+        ]
+    )
 
 
 def render_tests(ir: ServiceIR) -> dict[str, str]:

@@ -74,7 +74,7 @@ def _server_default(spec: FieldSpec) -> str | None:
     if isinstance(spec.default, int | float):
         return f"sa.text({str(spec.default)!r})"
     if isinstance(spec.default, str):
-        return f"sa.text({repr(chr(39) + spec.default + chr(39))})"
+        return f"sa.text({chr(39) + spec.default + chr(39)!r})"
     return None
 
 
@@ -109,16 +109,25 @@ def entity_table(ir: ServiceIR, ent: EntityIR) -> TableDef:
         if rel.kind == "many_to_one" and rel.field:
             parent = ir.entities[rel.entity]
             on_delete = {"cascade": "CASCADE", "set_null": "SET NULL", "restrict": "RESTRICT"}[rel.on_delete]
-            cols.append(ColumnDef(rel.field, "sa.Uuid()", nullable=not rel.required,
-                                  foreign_key=f"{parent.table}.{parent.pk}", on_delete=on_delete))
+            cols.append(
+                ColumnDef(
+                    rel.field,
+                    "sa.Uuid()",
+                    nullable=not rel.required,
+                    foreign_key=f"{parent.table}.{parent.pk}",
+                    on_delete=on_delete,
+                )
+            )
     for fname, spec in ent.fields.items():
         if spec.primary_key:
             continue
         required = spec.required or spec.generated is not None
         cols.append(ColumnDef(fname, _type(spec), nullable=not required, server_default=_server_default(spec)))
         checks += _checks(table, fname, spec)
-    indexes = [IndexDef(idx.name or f"ix_{table}_{'_'.join(idx.fields)}", tuple(idx.fields), idx.unique)
-               for idx in ent.spec.indexes]
+    indexes = [
+        IndexDef(idx.name or f"ix_{table}_{'_'.join(idx.fields)}", tuple(idx.fields), idx.unique)
+        for idx in ent.spec.indexes
+    ]
     covered = {idx.columns[:1] for idx in indexes} | {idx.columns[1:2] for idx in indexes}
     for rel in ent.spec.relations.values():
         if rel.kind == "many_to_one" and rel.field and (rel.field,) not in covered:
@@ -129,44 +138,60 @@ def entity_table(ir: ServiceIR, ent: EntityIR) -> TableDef:
 def internal_tables() -> list[TableDef]:
     ts = "sa.DateTime(timezone=True)"
     return [
-        TableDef("outbox", [
-            ColumnDef("id", "sa.Uuid()", nullable=False, primary_key=True),
-            ColumnDef("tenant_id", "sa.String(64)", nullable=False),
-            ColumnDef("event_type", "sa.String(100)", nullable=False),
-            ColumnDef("payload", "sa.JSON()", nullable=False),
-            ColumnDef("status", "sa.String(16)", nullable=False),
-            ColumnDef("attempts", "sa.Integer()", nullable=False),
-            ColumnDef("created_at", ts, nullable=False),
-            ColumnDef("next_attempt_at", ts, nullable=False),
-            ColumnDef("delivered_at", ts),
-            ColumnDef("last_error", "sa.Text()"),
-        ], [IndexDef("ix_outbox_status_next_attempt_at", ("status", "next_attempt_at"))],
-            [("ck_outbox_status", "status IN ('pending', 'delivered', 'dead')")]),
-        TableDef("dead_letters", [
-            ColumnDef("id", "sa.Uuid()", nullable=False, primary_key=True),
-            ColumnDef("tenant_id", "sa.String(64)", nullable=False),
-            ColumnDef("event_type", "sa.String(100)", nullable=False),
-            ColumnDef("payload", "sa.JSON()", nullable=False),
-            ColumnDef("attempts", "sa.Integer()", nullable=False),
-            ColumnDef("last_error", "sa.Text()"),
-            ColumnDef("failed_at", ts, nullable=False),
-        ], [IndexDef("ix_dead_letters_failed_at", ("failed_at",))]),
-        TableDef("idempotency_keys", [
-            ColumnDef("tenant_id", "sa.String(64)", nullable=False, primary_key=True),
-            ColumnDef("key", "sa.String(128)", nullable=False, primary_key=True),
-            ColumnDef("fingerprint", "sa.String(64)", nullable=False),
-            ColumnDef("operation_id", "sa.String(100)", nullable=False),
-            ColumnDef("subject", "sa.String(255)", nullable=False),
-            ColumnDef("status_code", "sa.Integer()", nullable=False),
-            ColumnDef("response_body", "sa.JSON()"),
-            ColumnDef("response_headers", "sa.JSON()"),
-            ColumnDef("created_at", ts, nullable=False),
-        ], [IndexDef("ix_idempotency_keys_created_at", ("created_at",))], tenant_scoped=True),
-        TableDef("purge_checkpoints", [
-            ColumnDef("job", "sa.String(100)", nullable=False, primary_key=True),
-            ColumnDef("rows_done", "sa.Integer()", nullable=False),
-            ColumnDef("updated_at", ts, nullable=False),
-        ]),
+        TableDef(
+            "outbox",
+            [
+                ColumnDef("id", "sa.Uuid()", nullable=False, primary_key=True),
+                ColumnDef("tenant_id", "sa.String(64)", nullable=False),
+                ColumnDef("event_type", "sa.String(100)", nullable=False),
+                ColumnDef("payload", "sa.JSON()", nullable=False),
+                ColumnDef("status", "sa.String(16)", nullable=False),
+                ColumnDef("attempts", "sa.Integer()", nullable=False),
+                ColumnDef("created_at", ts, nullable=False),
+                ColumnDef("next_attempt_at", ts, nullable=False),
+                ColumnDef("delivered_at", ts),
+                ColumnDef("last_error", "sa.Text()"),
+            ],
+            [IndexDef("ix_outbox_status_next_attempt_at", ("status", "next_attempt_at"))],
+            [("ck_outbox_status", "status IN ('pending', 'delivered', 'dead')")],
+        ),
+        TableDef(
+            "dead_letters",
+            [
+                ColumnDef("id", "sa.Uuid()", nullable=False, primary_key=True),
+                ColumnDef("tenant_id", "sa.String(64)", nullable=False),
+                ColumnDef("event_type", "sa.String(100)", nullable=False),
+                ColumnDef("payload", "sa.JSON()", nullable=False),
+                ColumnDef("attempts", "sa.Integer()", nullable=False),
+                ColumnDef("last_error", "sa.Text()"),
+                ColumnDef("failed_at", ts, nullable=False),
+            ],
+            [IndexDef("ix_dead_letters_failed_at", ("failed_at",))],
+        ),
+        TableDef(
+            "idempotency_keys",
+            [
+                ColumnDef("tenant_id", "sa.String(64)", nullable=False, primary_key=True),
+                ColumnDef("key", "sa.String(128)", nullable=False, primary_key=True),
+                ColumnDef("fingerprint", "sa.String(64)", nullable=False),
+                ColumnDef("operation_id", "sa.String(100)", nullable=False),
+                ColumnDef("subject", "sa.String(255)", nullable=False),
+                ColumnDef("status_code", "sa.Integer()", nullable=False),
+                ColumnDef("response_body", "sa.JSON()"),
+                ColumnDef("response_headers", "sa.JSON()"),
+                ColumnDef("created_at", ts, nullable=False),
+            ],
+            [IndexDef("ix_idempotency_keys_created_at", ("created_at",))],
+            tenant_scoped=True,
+        ),
+        TableDef(
+            "purge_checkpoints",
+            [
+                ColumnDef("job", "sa.String(100)", nullable=False, primary_key=True),
+                ColumnDef("rows_done", "sa.Integer()", nullable=False),
+                ColumnDef("updated_at", ts, nullable=False),
+            ],
+        ),
     ]
 
 
