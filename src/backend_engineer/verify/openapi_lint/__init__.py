@@ -1,0 +1,1 @@
+"""House rules for OpenAPI contracts (BE1xx), one module per rule."""

@@ -1,0 +1,83 @@
+"""The verification report: one result per check, written as verification.json and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from backend_engineer.findings import Finding, Severity, sort_findings
+
+CheckStatus = Literal["passed", "failed", "skipped", "error"]
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: CheckStatus
+    summary: str
+    duration_s: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "summary": self.summary,
+            "duration_s": round(self.duration_s, 3),
+            "findings": [f.to_dict() for f in sort_findings(self.findings)],
+            "details": self.details,
+        }
+
+
+@dataclass
+class VerifyReport:
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sort_findings(f for c in self.checks for f in c.findings)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status in ("passed", "skipped") for c in self.checks) and not any(
+            f.severity >= Severity.MAJOR for f in self.findings
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checks": [c.to_dict() for c in self.checks],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def junit(self) -> str:
+        suite = ET.Element(
+            "testsuite",
+            name="backend-engineer verify",
+            tests=str(len(self.checks)),
+            failures=str(sum(c.status == "failed" for c in self.checks)),
+            errors=str(sum(c.status == "error" for c in self.checks)),
+            skipped=str(sum(c.status == "skipped" for c in self.checks)),
+            time=f"{sum(c.duration_s for c in self.checks):.3f}",
+        )
+        for check in self.checks:
+            case = ET.SubElement(suite, "testcase", classname="verify", name=check.name, time=f"{check.duration_s:.3f}")
+            text = "\n".join(f"{f.code} {f.severity.label} {f.path}:{f.line} {f.title}" for f in check.findings)
+            if check.status == "failed":
+                ET.SubElement(case, "failure", message=check.summary).text = text
+            elif check.status == "error":
+                ET.SubElement(case, "error", message=check.summary).text = text
+            elif check.status == "skipped":
+                ET.SubElement(case, "skipped", message=check.summary)
+        return ET.tostring(suite, encoding="unicode")
+
+    def write(self, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        out = [folder / "verification.json", folder / "junit.xml"]
+        out[0].write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        out[1].write_text(self.junit() + "\n")
+        return out
