@@ -73,14 +73,13 @@ class LintContext:
                 yield from walk(target, parts, role)
                 return
             yield pointer, node, role
-            for key in ("properties",):
-                for prop, sub in (node.get(key) or {}).items():
-                    yield from walk(sub, (*pointer, key, prop), role)
+            for prop, sub in (node.get("properties") or {}).items():
+                yield from walk(sub, (*pointer, "properties", prop), role)
             if isinstance(node.get("items"), dict):
                 yield from walk(node["items"], (*pointer, "items"), role)
-            for key in ("allOf", "anyOf", "oneOf"):
-                for i, sub in enumerate(node.get(key) or []):
-                    yield from walk(sub, (*pointer, key, i), role)
+            for combinator in ("allOf", "anyOf", "oneOf"):
+                for i, sub in enumerate(node.get(combinator) or []):
+                    yield from walk(sub, (*pointer, combinator, i), role)
 
         for op in self.contract.operations:
             body = self.contract.resolve(op.raw.get("requestBody"))

@@ -22,7 +22,7 @@ def is_envelope(ctx: LintContext, schema: Any) -> bool:
     return (
         "error" in (schema.get("required") or [])
         and isinstance(error, dict)
-        and REQUIRED <= set(error.get("required") or [])
+        and set(error.get("required") or []) >= REQUIRED
     )
 
 

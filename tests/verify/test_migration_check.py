@@ -1,0 +1,69 @@
+"""migration-check against fixture projects with planted defects, and on a generated service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backend_engineer.cli.main import app
+from backend_engineer.verify.migrations.check import MigrationCheckError, check_project
+from tests.conftest import ROOT
+
+FIXTURES = Path(__file__).parent / "fixtures" / "migrations"
+
+
+def codes(folder: str, **kwargs: object) -> set[str]:
+    return {f.code for f in check_project(FIXTURES / folder, try_local_pg=False, **kwargs).findings}  # type: ignore[arg-type]
+
+
+def test_clean_project_passes_on_sqlite() -> None:
+    result = check_project(FIXTURES / "clean", try_local_pg=False)
+    assert result.findings == [] and result.databases["sqlite"] == "checked"
+    assert result.revisions == ["0001_rev", "0002_rev"]
+
+
+def test_noop_downgrade_is_caught_statically_and_by_the_round_trip() -> None:
+    found = check_project(FIXTURES / "noop_downgrade", try_local_pg=False).findings
+    assert {"BE208", "BE209"} <= {f.code for f in found}
+    assert any("does not restore" in f.title for f in found)
+
+
+def test_multiple_heads_are_a_blocker() -> None:
+    assert "BE201" in codes("multi_head")
+
+
+def test_dangerous_operations_are_flagged() -> None:
+    assert {"BE202", "BE203", "BE204", "BE205", "BE206", "BE207"} <= codes("dangerous")
+
+
+def test_model_drift_is_reported() -> None:
+    found = check_project(FIXTURES / "drift", try_local_pg=False).findings
+    assert [f.code for f in found] == ["BE210"] and "missing_in_migrations" in found[0].evidence
+
+
+@pytest.mark.postgres
+def test_round_trip_on_postgresql(postgres_url: str) -> None:
+    server = postgres_url.rsplit("/", 1)[0] + "/postgres"
+    clean = check_project(FIXTURES / "clean", pg_url=server)
+    assert clean.findings == [] and clean.databases["postgresql"] == "checked"
+    noop = check_project(FIXTURES / "noop_downgrade", pg_url=server)
+    assert any(f.code == "BE209" and f.title.startswith("postgresql") for f in noop.findings)
+
+
+def test_generated_service_passes() -> None:
+    result = check_project(ROOT / "tests" / "golden" / "projects-saas", try_local_pg=False)
+    assert result.findings == []
+
+
+def test_not_an_alembic_project(tmp_path: Path) -> None:
+    with pytest.raises(MigrationCheckError):
+        check_project(tmp_path)
+    result = CliRunner().invoke(app, ["migration-check", str(tmp_path)])
+    assert result.exit_code == 2 and "alembic.ini" in result.output
+
+
+def test_cli_fails_on_the_noop_fixture() -> None:
+    result = CliRunner().invoke(app, ["migration-check", str(FIXTURES / "noop_downgrade"), "--sqlite-only", "--json"])
+    assert result.exit_code == 1 and '"BE209"' in result.output
