@@ -133,7 +133,7 @@ def probe(
 def slo_check(
     service: Path = typer.Argument(..., help="A generated service folder; it is served on loopback."),
     requests: int = typer.Option(300, "--requests", min=10, max=20000, help="Requests per operation group."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Concurrent clients."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="Concurrent clients."),
     fail_on: str = FAIL_ON,
     json_out: bool = JSON,
 ) -> None:

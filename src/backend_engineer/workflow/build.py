@@ -74,6 +74,7 @@ class BuildOptions:
     review: bool = True
     runs: Path | None = None
     accept_breaking: tuple[str, ...] = ()
+    quick_verify: bool = False
 
 
 def _render_files(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path) -> dict[str, bytes]:
@@ -340,7 +341,9 @@ def _verify(bundle: Bundle, out_dir: Path, run_dir: Path, opts: BuildOptions) ->
         yield Event("verify", Status.FAIL, f"the verification toolchain is not available: {exc}")
         return False
     pg_url = opts.pg_url if opts.db == "postgresql" else None
-    report = yield from iter_verify(out_dir, bundle, VerifyOptions(pg_url=pg_url, sqlite_only=opts.db == "sqlite"))
+    report = yield from iter_verify(
+        out_dir, bundle, VerifyOptions(pg_url=pg_url, sqlite_only=opts.db == "sqlite", quick=opts.quick_verify)
+    )
     report.write(run_dir)
     status = Status.OK if report.ok else Status.FAIL
     yield Event(

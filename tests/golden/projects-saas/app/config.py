@@ -45,4 +45,14 @@ class Settings:
             outbound_allow_private=_flag("OUTBOUND_ALLOW_PRIVATE", False),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
             feature_flags=flags,
+            rate_limits=_scaled(float(os.environ.get("RATE_LIMIT_SCALE", "1"))),
         )
+
+
+def _scaled(scale: float) -> tuple[spec_config.RateLimitRule, ...]:
+    """RATE_LIMIT_SCALE raises every limit for load and fuzz runs on loopback; it never lowers them below 1x."""
+    factor = max(scale, 1.0)
+    return tuple(
+        spec_config.RateLimitRule(r.name, r.scope, r.applies_to, int(r.limit * factor), r.window_seconds)
+        for r in spec_config.RATE_LIMITS
+    )

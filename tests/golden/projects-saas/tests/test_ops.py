@@ -57,6 +57,7 @@ def test_metrics_expose_red_and_kpis(client: TestClient, auth: Auth) -> None:
     op = CASES[TOP]["create"]["op"]
     assert f'http_requests_total{{operation="{op}",method="POST",status="201"}}' in text
     assert f'http_request_duration_seconds_count{{operation="{op}"}}' in text
+    assert f'http_request_db_queries_total{{operation="{op}"}}' in text
     for kpi in DOMAIN_KPIS:
         assert f"\n{kpi} " in text
 

@@ -207,5 +207,7 @@ pytest                                          # set TEST_DATABASE_URL=postgres
 See `docs/configuration.md` and `docs/runbooks/`.
 """
     out["pyproject.toml"] = _pyproject(ir)
-    out[".gitignore"] = "__pycache__/\n*.db\n*.db-*\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\n.hypothesis/\n"
+    out[".gitignore"] = (
+        "__pycache__/\n*.db\n*.db-*\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\n.hypothesis/\n.backend-engineer/verify/\n"
+    )
     return out

@@ -8,10 +8,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.platform.metrics import count_query
 from app.spec_config import POOL_SIZE, STATEMENT_TIMEOUT_MS
 
 
 def make_engine(url: str) -> sa.Engine:
+    engine = _create(url)
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        text = statement.lstrip().upper()
+        if not text.startswith(("PRAGMA", "SELECT SET_CONFIG", "SAVEPOINT", "RELEASE")):
+            count_query(text.startswith("SELECT"))
+
+    return engine
+
+
+def _create(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from contextvars import ContextVar
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -18,9 +19,16 @@ class Metrics:
         self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
         self.sums: dict[str, float] = defaultdict(float)
         self.kpis: dict[str, int] = defaultdict(int)
+        self.queries: dict[str, int] = defaultdict(int)
+        self.statements: dict[str, int] = defaultdict(int)
 
-    def observe(self, operation: str, method: str, status: int, seconds: float) -> None:
+    def observe(
+        self, operation: str, method: str, status: int, seconds: float, counts: tuple[int, int] = (0, 0)
+    ) -> None:
+        """Record one request; ``counts`` is (SELECT queries, all statements) it ran."""
         with self._lock:
+            self.queries[operation] += counts[0]
+            self.statements[operation] += counts[1]
             self.requests[(operation, method, status)] += 1
             if status >= 500:
                 self.errors[operation] += 1
@@ -50,6 +58,12 @@ class Metrics:
                 lines.append(f'http_request_duration_seconds_bucket{{operation="{op}",le="+Inf"}} {row[-1]}')
                 lines.append(f'http_request_duration_seconds_sum{{operation="{op}"}} {self.sums[op]:.6f}')
                 lines.append(f'http_request_duration_seconds_count{{operation="{op}"}} {row[-1]}')
+            lines.append("# TYPE http_request_db_queries_total counter")
+            for op, count in sorted(self.queries.items()):
+                lines.append(f'http_request_db_queries_total{{operation="{op}"}} {count}')
+            lines.append("# TYPE http_request_db_statements_total counter")
+            for op, count in sorted(self.statements.items()):
+                lines.append(f'http_request_db_statements_total{{operation="{op}"}} {count}')
             for name in kpi_names:
                 lines.append(f"# TYPE {name} counter")
                 lines.append(f"{name} {self.kpis.get(name, 0)}")
@@ -57,3 +71,18 @@ class Metrics:
 
 
 METRICS = Metrics()
+_QUERIES: ContextVar[list[int] | None] = ContextVar("db_queries", default=None)
+
+
+def start_query_count() -> list[int]:
+    """A per-request [queries, statements] counter that the engine's listener increments."""
+    counter = [0, 0]
+    _QUERIES.set(counter)
+    return counter
+
+
+def count_query(is_select: bool) -> None:
+    counter = _QUERIES.get()
+    if counter is not None:
+        counter[0] += int(is_select)
+        counter[1] += 1

@@ -82,6 +82,8 @@ def handle_list(
         raise BadRequest(f"limit must be between 1 and {maximum}", {"parameter": "limit"})
     secret = request.app.state.container.settings.jwt_secret
     after = None
+    if cursor is not None and len(cursor) > 512:
+        raise BadRequest("the cursor is malformed", {"parameter": "cursor"})
     if cursor:
         position = decode_cursor(cursor, secret)
         if position.get("e") != entity:

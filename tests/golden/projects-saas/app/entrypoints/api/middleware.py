@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.platform.context import set_correlation_id
 from app.platform.logging import get_logger
-from app.platform.metrics import METRICS
+from app.platform.metrics import METRICS, start_query_count
 from app.spec_config import CORRELATION_HEADER, MAX_BODY_BYTES
 
 log = get_logger("app.access")
@@ -34,11 +34,12 @@ class RequestMiddleware:
         headers = dict(scope.get("headers") or [])
         cid = set_correlation_id(headers.get(self.header, b"").decode("latin-1") or None)
         started = time.perf_counter()
+        queries = start_query_count()
         status_holder = {"status": 500}
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
             await self._reject(send, 413, "PAYLOAD_TOO_LARGE", f"the body exceeds {MAX_BODY_BYTES} bytes", cid)
-            self._record(scope, 413, started)
+            self._record(scope, 413, started, (0, 0))
             return
         received = {"bytes": 0}
 
@@ -63,7 +64,7 @@ class RequestMiddleware:
             await self._reject(send, 413, "PAYLOAD_TOO_LARGE", f"the body exceeds {MAX_BODY_BYTES} bytes", cid)
             status_holder["status"] = 413
         finally:
-            self._record(scope, status_holder["status"], started)
+            self._record(scope, status_holder["status"], started, (queries[0], queries[1]))
 
     async def _reject(self, send: Send, status: int, code: str, message: str, cid: str) -> None:
         body = _error_body(status, code, message, cid)
@@ -80,11 +81,11 @@ class RequestMiddleware:
         )
         await send({"type": "http.response.body", "body": body})
 
-    def _record(self, scope: Scope, status: int, started: float) -> None:
+    def _record(self, scope: Scope, status: int, started: float, counts: tuple[int, int]) -> None:
         elapsed = time.perf_counter() - started
         route: Any = scope.get("route")
         operation = getattr(route, "operation_id", None) or getattr(route, "name", None) or "unmatched"
-        METRICS.observe(operation, scope["method"], status, elapsed)
+        METRICS.observe(operation, scope["method"], status, elapsed, counts)
         principal = (
             getattr(scope.get("state", {}).get("principal"), "subject", None)
             if isinstance(scope.get("state"), dict)
@@ -98,6 +99,8 @@ class RequestMiddleware:
                 "status": status,
                 "operation": operation,
                 "duration_ms": round(elapsed * 1000, 2),
+                "db_queries": counts[0],
+                "db_statements": counts[1],
                 "subject": principal,
             },
         )

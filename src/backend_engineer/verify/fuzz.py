@@ -1,0 +1,184 @@
+"""Contract fuzzing with schemathesis 4 over loopback; failures become findings, crashes blockers."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from backend_engineer.findings import Finding, Severity, sort_findings
+from backend_engineer.verify.service import ServiceError, run_service
+
+
+class FuzzError(Exception):
+    pass
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+FAILURE = re.compile(r"^- (ST\d{3}) (.+)$", re.M)
+BLOCKER_TITLES = ("server error", "not enforced", "ignored auth", "authentication")
+MINOR_TITLES = (
+    "undocumented status code",
+    "allow header",
+    "schema-valid request rejected",
+    "unsupported method",
+    "missing required header",
+    "undocumented content type",
+    "undocumented header",
+    "accepted invalid",
+    "api accepted schema-violating request",
+    "schema-violating request accepted",
+)
+
+
+def _classify(title: str) -> tuple[str, Severity]:
+    lowered = title.lower()
+    if "server error" in lowered:
+        return "BE400", Severity.BLOCKER
+    if any(t in lowered for t in BLOCKER_TITLES[1:]):
+        return "BE402", Severity.BLOCKER
+    if "error envelope" in lowered:
+        return "BE403", Severity.MAJOR
+    if any(t in lowered for t in MINOR_TITLES):
+        return "BE404", Severity.MINOR
+    return "BE401", Severity.MAJOR
+
+
+def _parse_junit(path: Path, spec: str) -> tuple[list[Finding], dict[str, int]]:
+    findings: list[Finding] = []
+    stats = {"operations": 0, "failed_operations": 0, "failures": 0}
+    if not path.is_file():
+        return findings, stats
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        stats["operations"] += 1
+        texts = [(f.text or f.get("message") or "") for f in [*case.iter("failure"), *case.iter("error")]]
+        if texts:
+            stats["failed_operations"] += 1
+        for text in texts:
+            matches = list(FAILURE.finditer(text))
+            if not matches:
+                findings.append(
+                    Finding(
+                        "BE401",
+                        Severity.MAJOR,
+                        f"{case.get('name', '?')}: {text[:120]}",
+                        spec,
+                        0,
+                        evidence=text[:600],
+                        category="contract-fuzzing",
+                        source="schemathesis",
+                    )
+                )
+            for i, match in enumerate(matches):
+                stats["failures"] += 1
+                block = text[match.start() : matches[i + 1].start() if i + 1 < len(matches) else len(text)]
+                code, severity = _classify(match.group(2))
+                curl = next((ln.strip() for ln in block.splitlines() if ln.strip().startswith("curl ")), "")
+                findings.append(
+                    Finding(
+                        code,
+                        severity,
+                        f"{case.get('name', '?')}: {match.group(1)} {match.group(2)}",
+                        spec,
+                        0,
+                        evidence=(block.strip()[:500] + ("\n" + curl if curl else ""))[:900],
+                        category="contract-fuzzing",
+                        source="schemathesis",
+                        recommendation="reproduce with the curl command and fix the handler or the contract",
+                    )
+                )
+    return findings, stats
+
+
+def _schemathesis(
+    spec: str, base_url: str, headers: dict[str, str], max_examples: int, workdir: Path
+) -> tuple[list[Finding], dict[str, Any]]:
+    report = workdir / "junit.xml"
+    cmd = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        spec,
+        "--url",
+        base_url,
+        "--checks",
+        "all",
+        "--max-examples",
+        str(max_examples),
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
+        "--seed",
+        "1",
+        "--no-shrink",
+        "--continue-on-failure",
+        "--phases",
+        "examples,coverage,fuzzing",
+    ]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "backend_engineer.verify.fuzz_hooks", "NO_COLOR": "1"}
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900, check=False)
+    findings, stats = _parse_junit(report, spec)
+    stats["exit_code"] = proc.returncode
+    if proc.returncode not in (0, 1) or not report.is_file():
+        findings.append(
+            Finding(
+                "BE400",
+                Severity.BLOCKER,
+                "schemathesis could not run",
+                spec,
+                0,
+                evidence=(proc.stdout + proc.stderr)[-800:],
+                category="contract-fuzzing",
+                source="schemathesis",
+            )
+        )
+    return findings, stats
+
+
+def run_fuzz(target: str, spec: Path | None, *, max_examples: int = 20) -> tuple[list[Finding], dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="be-fuzz-") as tmp:
+        folder = Path(target)
+        if folder.is_dir():
+            contract = spec or folder / "docs" / "openapi.json"
+            if not contract.is_file():
+                raise FuzzError(f"{contract}: no contract to fuzz; pass --spec")
+            try:
+                with run_service(folder) as svc:
+                    token = svc.token("fuzz-tenant", svc.admin_roles())
+                    findings, stats = _schemathesis(
+                        str(contract.resolve()),
+                        svc.base_url,
+                        {"Authorization": f"Bearer {token}"},
+                        max_examples,
+                        Path(tmp),
+                    )
+            except ServiceError as exc:
+                raise FuzzError(str(exc)) from exc
+            return sort_findings(findings), stats
+        if not target.startswith(("http://", "https://")):
+            raise FuzzError(f"{target}: pass a service folder or an http(s) URL on loopback")
+        if not _loopback(target):
+            raise FuzzError(f"{target}: fuzzing targets loopback only (127.0.0.0/8, localhost, ::1)")
+        if spec is None or not spec.is_file():
+            raise FuzzError("--spec is required (an OpenAPI file) when the target is a URL")
+        findings, stats = _schemathesis(str(spec.resolve()), target, {}, max_examples, Path(tmp))
+        return sort_findings(findings), stats

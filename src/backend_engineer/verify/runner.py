@@ -1,0 +1,254 @@
+"""`verify`: every check on a generated service, as a generator of events returning the report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend_engineer.events import Event, Status
+from backend_engineer.findings import Finding, Severity
+from backend_engineer.spec.bundle import Bundle
+from backend_engineer.verify.report import CheckResult, CheckStatus, VerifyReport
+
+
+@dataclass
+class VerifyOptions:
+    pg_url: str | None = None
+    quick: bool = False
+    skip: frozenset[str] = field(default_factory=frozenset)
+    sqlite_only: bool = False
+    advisory_db: Path | None = None
+
+
+def _tests(service: Path, options: VerifyOptions) -> CheckResult:
+    with tempfile.TemporaryDirectory(prefix="be-pytest-") as tmp:
+        return _run_tests(service, options, Path(tmp) / "pytest.xml")
+
+
+def _run_tests(service: Path, options: VerifyOptions, junit: Path) -> CheckResult:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    if options.pg_url and not options.sqlite_only:
+        env["TEST_DATABASE_URL"] = options.pg_url
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "--junitxml", str(junit)],
+        cwd=service,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    if not junit.is_file():
+        return CheckResult("tests", "error", f"pytest did not run: {(proc.stderr or proc.stdout)[-300:]}")
+    root = ET.parse(junit).getroot()
+    node = root if root.tag == "testsuite" else root[0]
+    total, failures, errors, skipped = (int(node.get(k, "0")) for k in ("tests", "failures", "errors", "skipped"))
+    passed = total - failures - errors - skipped
+    details = {
+        "passed": passed,
+        "failed": failures + errors,
+        "skipped": skipped,
+        "database": "postgresql" if "TEST_DATABASE_URL" in env else "sqlite",
+    }
+    failed_cases = [
+        c.get("name", "?")
+        for c in node.iter("testcase")
+        if c.find("failure") is not None or c.find("error") is not None
+    ]
+    findings = [
+        Finding(
+            "BE430", Severity.MAJOR, f"generated test failed: {name}", "tests", 0, category="tests", source="pytest"
+        )
+        for name in failed_cases
+    ]
+    status = "passed" if proc.returncode == 0 else "failed"
+    return CheckResult(
+        "tests",
+        status,
+        f"{passed} passed, {failures + errors} failed, {skipped} skipped ({details['database']})",
+        findings=findings,
+        details=details,
+    )
+
+
+def _lint(service: Path, options: VerifyOptions) -> CheckResult:
+    ruff = subprocess.run(
+        [str(Path(sys.executable).with_name("ruff")), "check", "--output-format", "concise", "."],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "app"], cwd=service, capture_output=True, text=True, timeout=600, check=False
+    )
+    findings = []
+    for line in ruff.stdout.splitlines():
+        if ":" in line and line[0] != " " and not line.startswith(("Found", "All checks")):
+            findings.append(
+                Finding(
+                    "BE431",
+                    Severity.MAJOR,
+                    f"ruff: {line.split(': ', 1)[-1]}",
+                    line.split(":")[0],
+                    int(line.split(":")[1]) if line.split(":")[1].isdigit() else 0,
+                    category="lint",
+                    source="ruff",
+                )
+            )
+    for line in mypy.stdout.splitlines():
+        if ": error:" in line:
+            path, lineno = line.split(":")[:2]
+            findings.append(
+                Finding(
+                    "BE432",
+                    Severity.MAJOR,
+                    f"mypy: {line.split(': error: ', 1)[1]}",
+                    path,
+                    int(lineno) if lineno.isdigit() else 0,
+                    category="lint",
+                    source="mypy",
+                )
+            )
+    ok = ruff.returncode == 0 and mypy.returncode == 0
+    return CheckResult(
+        "lint",
+        "passed" if ok else "failed",
+        f"ruff {'clean' if ruff.returncode == 0 else 'failed'}, mypy {'clean' if mypy.returncode == 0 else 'failed'}",
+        findings=findings,
+    )
+
+
+def _openapi(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.openapi_lint.engine import lint_file
+
+    findings = lint_file(service / ".backend-engineer" / "bundle" / "openapi.yaml")
+    bad = [f for f in findings if f.severity >= Severity.MAJOR]
+    return CheckResult(
+        "openapi-lint",
+        "failed" if bad else "passed",
+        f"{len(findings)} finding(s), {len(bad)} major or worse",
+        findings=findings,
+    )
+
+
+def _migrations(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.migrations.check import check_project
+
+    result = check_project(
+        service, pg_url=None if options.sqlite_only else options.pg_url, try_local_pg=not options.sqlite_only
+    )
+    bad = [f for f in result.findings if f.severity >= Severity.MAJOR]
+    return CheckResult(
+        "migrations",
+        "failed" if bad else "passed",
+        ", ".join(f"{k}: {v}" for k, v in result.databases.items()),
+        findings=result.findings,
+        details=dict(result.databases),
+    )
+
+
+def _fuzz(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.fuzz import run_fuzz
+
+    findings, stats = run_fuzz(str(service), None, max_examples=5 if options.quick else 25)
+    bad = [f for f in findings if f.severity >= Severity.MAJOR]
+    return CheckResult(
+        "fuzz",
+        "failed" if bad else "passed",
+        f"{stats.get('operations', 0)} operations, {len(findings)} finding(s), {len(bad)} major or worse",
+        findings=findings,
+        details=stats,
+    )
+
+
+def _probe(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.probe import run_probe
+
+    findings, stats = run_probe(service)
+    bad = [f for f in findings if f.severity >= Severity.MAJOR]
+    return CheckResult(
+        "probe",
+        "failed" if bad else "passed",
+        f"{stats.get('requests', 0)} probe requests, {len(findings)} finding(s)",
+        findings=findings,
+        details=stats,
+    )
+
+
+def _slo(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.slo import run_slo
+
+    findings, stats = run_slo(service, requests=100 if options.quick else 300)
+    bad = [f for f in findings if f.severity >= Severity.MAJOR]
+    groups = "; ".join(f"{k}: p95 {v['p95_ms']} ms / {v['p95_target_ms']}" for k, v in stats["groups"].items())
+    return CheckResult(
+        "slo", "failed" if bad else "passed", groups or "no SLO groups", findings=findings, details=stats
+    )
+
+
+def _deps(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.depscan import scan
+
+    if options.advisory_db is None:
+        return CheckResult(
+            "dep-scan",
+            "skipped",
+            "no advisory database configured (pass an OSV folder or zip); vulnerabilities were NOT checked",
+        )
+    findings, stats = scan(options.advisory_db)
+    bad = [f for f in findings if f.severity >= Severity.MAJOR]
+    return CheckResult(
+        "dep-scan",
+        "failed" if bad else "passed",
+        f"{stats['packages']} packages against {stats['advisories']} advisories",
+        findings=findings,
+        details=stats,
+    )
+
+
+CHECKS: tuple[tuple[str, Callable[[Path, VerifyOptions], CheckResult]], ...] = (
+    ("tests", _tests),
+    ("lint", _lint),
+    ("openapi-lint", _openapi),
+    ("migrations", _migrations),
+    ("fuzz", _fuzz),
+    ("probe", _probe),
+    ("slo", _slo),
+    ("dep-scan", _deps),
+)
+
+
+def iter_verify(service_dir: Path, bundle: Bundle, options: VerifyOptions) -> Generator[Event, None, VerifyReport]:
+    report = VerifyReport()
+    for name, check in CHECKS:
+        if name in options.skip:
+            report.checks.append(CheckResult(name, "skipped", "skipped by request"))
+            yield Event("verify", Status.SKIP, f"{name}: skipped by request")
+            continue
+        yield Event("verify", Status.START, f"{name}")
+        started = time.monotonic()
+        try:
+            result = check(service_dir, options)
+        except Exception as exc:
+            result = CheckResult(name, "error", f"{type(exc).__name__}: {exc}"[:400])
+        result.duration_s = time.monotonic() - started
+        report.checks.append(result)
+        status = {"passed": Status.OK, "skipped": Status.SKIP, "failed": Status.FAIL, "error": Status.FAIL}[
+            result.status
+        ]
+        yield Event(
+            "verify",
+            status,
+            f"{name}: {result.summary} ({result.duration_s:.1f}s)",
+            {"check": name, "findings": len(result.findings)},
+        )
+    return report
