@@ -39,7 +39,9 @@ def _advisories(db: Path) -> Iterator[dict[str, Any]]:
 def _packages(lock: Path | None) -> dict[str, str]:
     if lock is None:
         return {
-            canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions() if d.metadata.get("Name")
+            str(canonicalize_name(d.metadata["Name"])): d.version
+            for d in metadata.distributions()
+            if d.metadata["Name"]
         }
     if not lock.is_file():
         raise DepScanError(f"{lock}: no such lock or requirements file")

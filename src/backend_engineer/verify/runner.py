@@ -68,7 +68,7 @@ def _run_tests(service: Path, options: VerifyOptions, junit: Path) -> CheckResul
         )
         for name in failed_cases
     ]
-    status = "passed" if proc.returncode == 0 else "failed"
+    status: CheckStatus = "passed" if proc.returncode == 0 else "failed"
     return CheckResult(
         "tests",
         status,
