@@ -63,6 +63,15 @@ def _groups(svc: RunningService) -> list[tuple[str, list[str], float, float]]:
     return out
 
 
+def _fill(prober: Prober, ids: dict[str, str], tenant: str, copies: int = 5) -> None:
+    """A few more rows under the seeded parents, so an N+1 list shows up in the query counts."""
+    api = prober.api
+    for op in api.operations:
+        if op.method == "post" and not op.path.endswith("}") and all(p in ids for p in op.path_params):
+            for _ in range(copies):
+                prober.call(op, ids, prober.headers(tenant), prober.body(op))
+
+
 def _load(svc: RunningService, requests: int, concurrency: int) -> tuple[list[Finding], dict[str, Any]]:
     api = svc.bundle.api
     assert api is not None
@@ -77,6 +86,7 @@ def _load(svc: RunningService, requests: int, concurrency: int) -> tuple[list[Fi
         prober = Prober(svc, api, client)
         tenant = f"slo-{uuid.uuid4().hex[:6]}"
         ids = _seed(prober, tenant)
+        _fill(prober, ids, tenant)
         before = _counters(client)
         headers_tpl = prober.headers(tenant, key=False)
         for name, op_ids, p95_target, p99_target in _groups(svc):

@@ -1,0 +1,94 @@
+"""fuzz, probe and slo-check on a generated service: silent on the clean copy, loud on planted defects."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from backend_engineer.findings import Severity
+from backend_engineer.verify.fuzz import FuzzError, run_fuzz
+from backend_engineer.verify.probe import run_probe
+from backend_engineer.verify.slo import run_slo
+from tests.conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden" / "projects-saas"
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Path:
+    target = tmp_path / "svc"
+    shutil.copytree(GOLDEN, target)
+    return target
+
+
+def plant(service: Path, rel: str, old: str, new: str) -> None:
+    path = service / rel
+    text = path.read_text()
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new))
+
+
+def test_probe_is_clean_on_the_generated_service(service: Path) -> None:
+    findings, stats = run_probe(service)
+    assert findings == [] and stats["cross_tenant"] >= 10 and stats["role_matrix"] >= 40 and stats["tokens"] >= 50
+
+
+def test_probe_reports_a_tenant_leak_as_a_blocker(service: Path) -> None:
+    plant(service, "app/adapters/sql.py", "[table.c.tenant_id == tenant_id] if meta.tenant_scoped else []", "[]")
+    findings, _ = run_probe(service)
+    leaks = [f for f in findings if f.code == "BE410"]
+    assert leaks and all(f.severity == Severity.BLOCKER for f in leaks)
+
+
+def test_probe_reports_missing_authorization_and_ssrf(service: Path) -> None:
+    plant(
+        service,
+        "app/platform/security.py",
+        "    if operation_id in PUBLIC_OPERATIONS:\n        return",
+        "    if operation_id:\n        return",
+    )
+    plant(service, "app/platform/ssrf.py", "    parts = urlsplit(url)\n", "    return url\n    parts = urlsplit(url)\n")
+    codes = {f.code for f in run_probe(service)[0]}
+    assert {"BE411", "BE417"} <= codes
+
+
+def test_fuzz_has_no_major_findings_on_the_generated_service(service: Path) -> None:
+    findings, stats = run_fuzz(str(service), None, max_examples=5)
+    assert stats["operations"] == 17
+    assert [f.title for f in findings if f.severity >= Severity.MAJOR] == []
+
+
+def test_fuzz_turns_a_crash_into_a_blocker(service: Path) -> None:
+    plant(
+        service,
+        "app/entrypoints/api/handlers.py",
+        "    with _uow(request, principal) as uow:\n        record = services.get_item(",
+        "    raise RuntimeError('boom')\n    with _uow(request, principal) as uow:\n        "
+        "record = services.get_item(",
+    )
+    findings, _ = run_fuzz(str(service), None, max_examples=5)
+    assert any(f.code == "BE400" and f.severity == Severity.BLOCKER for f in findings)
+
+
+def test_fuzz_refuses_non_loopback_targets(tmp_path: Path) -> None:
+    with pytest.raises(FuzzError, match="loopback"):
+        run_fuzz("http://203.0.113.9:8000", GOLDEN / "docs" / "openapi.json")
+
+
+def test_slo_reports_groups_and_catches_n_plus_one(service: Path) -> None:
+    findings, stats = run_slo(service, requests=60, concurrency=2)
+    assert set(stats["groups"]) == {"listProjects+4", "mutations"}
+    assert all(g["errors"] == 0 and g["p95_ms"] > 0 for g in stats["groups"].values())
+    assert stats["queries_per_request"]["listProjects"] <= 4
+    plant(
+        service,
+        "app/entrypoints/api/handlers.py",
+        '    return JSONResponse({"items": [serialize(entity, r) for r in page.items], "next_cursor": next_cursor})',
+        "    for r in page.items:\n        with _uow(request, principal) as extra:\n"
+        "            services.get_item(extra, context(principal), entity, r[ENTITIES[entity].pk])\n"
+        '    return JSONResponse({"items": [serialize(entity, r) for r in page.items], "next_cursor": next_cursor})',
+    )
+    findings, stats = run_slo(service, requests=60, concurrency=2)
+    assert any(f.code == "BE422" and "listProjects" in f.title for f in findings), stats["queries_per_request"]
