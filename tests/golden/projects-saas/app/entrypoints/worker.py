@@ -28,6 +28,8 @@ from app.platform.metrics import METRICS
 from app.spec_config import WEBHOOK_JOB
 
 log = get_logger("app.worker")
+MAX_ENDPOINTS_PER_TENANT = 100
+REPLAY_BATCH = 500
 
 
 @dataclass
@@ -57,9 +59,9 @@ def _endpoints(conn: sa.Connection, tenant_id: str, event_type: str) -> list[str
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": tenant_id})
     rows = conn.execute(
-        sa.select(table.c.url, table.c[WEBHOOK_JOB["events_field"]]).where(
-            table.c.tenant_id == tenant_id, table.c[WEBHOOK_JOB["active_field"]].is_(True)
-        )
+        sa.select(table.c.url, table.c[WEBHOOK_JOB["events_field"]])
+        .where(table.c.tenant_id == tenant_id, table.c[WEBHOOK_JOB["active_field"]].is_(True))
+        .limit(MAX_ENDPOINTS_PER_TENANT)
     ).all()
     urls = []
     for url, events in rows:
@@ -77,7 +79,8 @@ def process_batch(
     moment = now or dt.datetime.now(dt.UTC)
     max_attempts = int(WEBHOOK_JOB["retry"]["max_attempts"])
     with engine.begin() as conn:
-        stmt = sa.select(outbox).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= moment)
+        due = (outbox.c.status == "pending", outbox.c.next_attempt_at <= moment)
+        stmt = sa.select(outbox).where(*due)  # backend-engineer: ignore[BE302] the worker serves all tenants
         stmt = stmt.order_by(outbox.c.created_at).limit(batch_size)
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
@@ -131,21 +134,28 @@ def process_batch(
 
 
 def replay(engine: sa.Engine, event_id: str | None = None) -> int:
-    """Move dead letters (one, or all) back to the outbox as fresh pending events."""
+    """Move dead letters (one, or all in batches) back to the outbox as fresh pending events.
+
+    This is an operator tool: it works across tenants on purpose, like the worker itself.
+    """
     moved = 0
-    with engine.begin() as conn:
-        stmt = sa.select(dead_letters)
-        if event_id is not None:
-            stmt = stmt.where(dead_letters.c.id == _uuid(event_id))
-        for row in conn.execute(stmt).mappings().all():
-            conn.execute(
-                outbox.update()
-                .where(outbox.c.id == row["id"])
-                .values(status="pending", attempts=0, next_attempt_at=dt.datetime.now(dt.UTC), last_error=None)
-            )
-            conn.execute(dead_letters.delete().where(dead_letters.c.id == row["id"]))
-            moved += 1
-    return moved
+    while True:
+        with engine.begin() as conn:
+            stmt = sa.select(dead_letters.c.id)  # backend-engineer: ignore[BE302] operator tool, all tenants
+            stmt = stmt.order_by(dead_letters.c.failed_at).limit(REPLAY_BATCH)
+            if event_id is not None:
+                stmt = stmt.where(dead_letters.c.id == _uuid(event_id))
+            ids = [row[0] for row in conn.execute(stmt).all()]
+            if ids:
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(ids))
+                    .values(status="pending", attempts=0, next_attempt_at=dt.datetime.now(dt.UTC), last_error=None)
+                )
+                conn.execute(dead_letters.delete().where(dead_letters.c.id.in_(ids)))
+            moved += len(ids)
+        if len(ids) < REPLAY_BATCH or event_id is not None:
+            return moved
 
 
 def _uuid(value: str) -> Any:
@@ -206,11 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"replayed": replay(engine, None if args.all else args.id)}))
     else:
         with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(
-                    dead_letters.c.id, dead_letters.c.event_type, dead_letters.c.attempts, dead_letters.c.last_error
-                )
-            ).all()
+            columns = (dead_letters.c.id, dead_letters.c.event_type, dead_letters.c.attempts, dead_letters.c.last_error)
+            listing = sa.select(*columns)  # backend-engineer: ignore[BE302] operator tool, all tenants
+            rows = conn.execute(listing.order_by(dead_letters.c.failed_at).limit(1000)).all()
         print(json.dumps([{"id": str(r[0]), "event_type": r[1], "attempts": r[2], "last_error": r[3]} for r in rows]))
     return 0
 

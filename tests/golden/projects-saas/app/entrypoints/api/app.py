@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import redis
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -87,7 +88,7 @@ def _probes(app: FastAPI, container: Container) -> None:
             try:
                 container.redis.ping()
                 checks["redis"] = "ok"
-            except Exception:
+            except (redis.RedisError, OSError):
                 checks["redis"] = "down"
         if request.app.state.draining:
             checks["shutdown"] = "draining"

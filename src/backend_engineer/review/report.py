@@ -1,0 +1,87 @@
+"""ReviewFindings JSON (the seeds' format), its JSON Schema, SARIF 2.1.0 and baseline fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend_engineer import TOOL_NAME, __version__
+from backend_engineer.findings import Finding, Severity
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://backend-engineer.dev/schemas/review-findings.json",
+    "title": "ReviewFindings",
+    "type": "object",
+    "required": ["tool", "version", "status", "findings"],
+    "additionalProperties": False,
+    "properties": {
+        "tool": {"const": TOOL_NAME},
+        "version": {"type": "string"},
+        "status": {"enum": ["ready", "blocked"]},
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "category", "severity", "title", "where", "evidence", "recommendation"],
+                "additionalProperties": False,
+                "properties": {
+                    "type": {"type": "string"},
+                    "category": {"type": "string"},
+                    "severity": {"enum": [s.label for s in Severity]},
+                    "title": {"type": "string"},
+                    "where": {"type": "object", "required": ["path", "lines"], "additionalProperties": False,
+                              "properties": {"path": {"type": "string"},
+                                             "lines": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                                                       "maxItems": 2}}},
+                    "evidence": {"type": "string"},
+                    "recommendation": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+SARIF_LEVEL = {Severity.BLOCKER: "error", Severity.MAJOR: "error", Severity.MINOR: "warning", Severity.INFO: "note"}
+
+
+def fingerprint(finding: Finding) -> str:
+    raw = f"{finding.code}|{finding.path}|{finding.evidence.strip()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass
+class ReviewReport:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    suppressed: int = 0
+    baselined: int = 0
+
+    @property
+    def status(self) -> str:
+        return "blocked" if any(f.severity >= Severity.MAJOR for f in self.findings) else "ready"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tool": TOOL_NAME, "version": __version__, "status": self.status,
+                "findings": [f.to_review_dict() for f in self.findings]}
+
+    def to_sarif(self) -> dict[str, Any]:
+        rules: dict[str, dict[str, Any]] = {}
+        results = []
+        for f in self.findings:
+            rules.setdefault(f.code, {"id": f.code, "name": f.category, "shortDescription": {"text": f.title[:120]},
+                                      "properties": {"category": f.category, "source": f.source}})
+            results.append({
+                "ruleId": f.code,
+                "level": SARIF_LEVEL[f.severity],
+                "message": {"text": f"{f.title}. {f.recommendation}".strip()},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path},
+                                                    "region": {"startLine": max(f.line, 1),
+                                                               "endLine": max(f.end_line or f.line, 1)}}}],
+                "partialFingerprints": {"backendEngineer/v1": fingerprint(f)},
+            })
+        return {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+                "runs": [{"tool": {"driver": {"name": TOOL_NAME, "version": __version__,
+                                              "informationUri": "https://backend-engineer.dev",
+                                              "rules": sorted(rules.values(), key=lambda r: r["id"])}},
+                          "results": results}]}
