@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
 
 
 def review(
-    path: Path = typer.Argument(Path("."), help="A file or folder of Python code (FastAPI, Flask, Django, SQLAlchemy)."),
+    path: Path = typer.Argument(
+        Path("."), help="A file or folder of Python code (FastAPI, Flask, Django, SQLAlchemy)."
+    ),
     sarif: Path | None = typer.Option(None, "--sarif", help="Also write SARIF 2.1.0 to this file."),
     baseline: Path | None = typer.Option(None, "--baseline", help="Hide findings recorded in this baseline."),
     write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings as a baseline."),
@@ -47,7 +49,10 @@ def review(
     else:
         console = make_console()
         render_findings(console, report.findings, f"review {path}")
-        console.print(f"[{'FAIL' if report.status == 'blocked' else 'PASS'}] {report.status}: "
-                      f"{len(report.findings)} finding(s) in {report.files} file(s); {report.suppressed} suppressed, "
-                      f"{report.baselined} baselined", markup=False)
+        console.print(
+            f"[{'FAIL' if report.status == 'blocked' else 'PASS'}] {report.status}: "
+            f"{len(report.findings)} finding(s) in {report.files} file(s); {report.suppressed} suppressed, "
+            f"{report.baselined} baselined",
+            markup=False,
+        )
     raise typer.Exit(exit_codes.FINDINGS if report.status == "blocked" else exit_codes.OK)

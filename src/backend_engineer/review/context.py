@@ -11,8 +11,9 @@ from pathlib import Path
 from backend_engineer.findings import Finding, Severity
 
 MUTATING = {"post", "put", "patch", "delete"}
-AUTH_HINT = re.compile(r"auth|user|principal|guard|permission|current|token|require|verify|login|jwt|session|scope",
-                       re.I)
+AUTH_HINT = re.compile(
+    r"auth|user|principal|guard|permission|current|token|require|verify|login|jwt|session|scope", re.I
+)
 
 
 @dataclass
@@ -34,13 +35,24 @@ class FileContext:
     def lines(self) -> list[str]:
         return self.source.splitlines()
 
-    def finding(self, code: str, severity: Severity, title: str, node: ast.AST, recommendation: str,
-                category: str) -> Finding:
+    def finding(
+        self, code: str, severity: Severity, title: str, node: ast.AST, recommendation: str, category: str
+    ) -> Finding:
         line = getattr(node, "lineno", 0)
         end = getattr(node, "end_lineno", line) or line
         evidence = self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
-        return Finding(code=code, severity=severity, title=title, path=self.rel, line=line, end_line=end,
-                       evidence=evidence, recommendation=recommendation, category=category, source="backend-engineer")
+        return Finding(
+            code=code,
+            severity=severity,
+            title=title,
+            path=self.rel,
+            line=line,
+            end_line=end,
+            evidence=evidence,
+            recommendation=recommendation,
+            category=category,
+            source="backend-engineer",
+        )
 
     def segment(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.source, node) or ""
@@ -88,8 +100,11 @@ def routes(ctx: FileContext) -> Iterator[Route]:
                 methods = {"get"}
                 for kw in dec.keywords:
                     if kw.arg == "methods" and isinstance(kw.value, ast.List | ast.Tuple | ast.Set):
-                        methods = {e.value.lower() for e in kw.value.elts if isinstance(e, ast.Constant)
-                                   and isinstance(e.value, str)}
+                        methods = {
+                            e.value.lower()
+                            for e in kw.value.elts
+                            if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                        }
                 yield Route(func, dec, frozenset(methods), owner, "flask" if verb == "route" else "fastapi")
 
 
@@ -103,6 +118,7 @@ def is_auth_dependency(call: ast.Call) -> bool:
     target = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "dependency"), None)
     text = call_name(target) if isinstance(target, ast.Call | ast.Attribute | ast.Name) else ""
     if isinstance(target, ast.Call):
-        text += " " + " ".join(call_name(a) if isinstance(a, ast.Call | ast.Attribute | ast.Name) else ""
-                               for a in target.args)
+        text += " " + " ".join(
+            call_name(a) if isinstance(a, ast.Call | ast.Attribute | ast.Name) else "" for a in target.args
+        )
     return bool(AUTH_HINT.search(text))

@@ -17,10 +17,30 @@ from backend_engineer.review.report import ReviewReport, fingerprint
 from backend_engineer.review.rules import RULES
 
 SUPPRESS = re.compile(r"#\s*backend-engineer:\s*ignore\[([A-Z0-9, ]+)\]")
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", "migrations",
-             "alembic", ".backend-engineer", "build", "dist", "site-packages"}
-RUFF_CATEGORY = {"S608": "sql-injection", "S105": "secrets", "S106": "secrets", "S107": "secrets",
-                 "S113": "ssrf", "S201": "information-disclosure", "S310": "ssrf"}
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    "migrations",
+    "alembic",
+    ".backend-engineer",
+    "build",
+    "dist",
+    "site-packages",
+}
+RUFF_CATEGORY = {
+    "S608": "sql-injection",
+    "S105": "secrets",
+    "S106": "secrets",
+    "S107": "secrets",
+    "S113": "ssrf",
+    "S201": "information-disclosure",
+    "S310": "ssrf",
+}
 RUFF_MAJOR = {"S102", "S301", "S307", "S501", "S506", "S602", "S605", "S608", "S105", "S106", "S107", "S201", "S324"}
 
 
@@ -47,11 +67,16 @@ def _tenant_models(trees: list[ast.Module]) -> set[str]:
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and any(
-                    isinstance(s, ast.Assign | ast.AnnAssign) and "tenant_id" in ast.unparse(s).split("=")[0]
-                    for s in node.body):
+                isinstance(s, ast.Assign | ast.AnnAssign) and "tenant_id" in ast.unparse(s).split("=")[0]
+                for s in node.body
+            ):
                 models.add(node.name)
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
-                    ast.unparse(node.value.func).split(".")[-1] == "Table" and "'tenant_id'" in ast.unparse(node.value):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and ast.unparse(node.value.func).split(".")[-1] == "Table"
+                and "'tenant_id'" in ast.unparse(node.value)
+            ):
                 models |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     return models
 
@@ -71,9 +96,24 @@ def _ruff(root: Path, files: list[Path], base: Path) -> list[Finding]:
     ruff = str(binary) if binary.exists() else shutil.which("ruff")
     if ruff is None or not files:
         return []
-    proc = subprocess.run([ruff, "check", "--select", "S,FAST,ASYNC,BLE", "--output-format", "json", "--exit-zero",
-                           "--no-cache", "--isolated", *map(str, files)], capture_output=True, text=True, timeout=300,
-                          check=False)
+    proc = subprocess.run(
+        [
+            ruff,
+            "check",
+            "--select",
+            "S,FAST,ASYNC,BLE",
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "--no-cache",
+            "--isolated",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     try:
         rows = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:
@@ -84,10 +124,20 @@ def _ruff(root: Path, files: list[Path], base: Path) -> list[Finding]:
         path = Path(row["filename"])
         rel = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
         severity = Severity.MAJOR if code in RUFF_MAJOR else Severity.MINOR
-        out.append(Finding(code, severity, f"ruff {code}: {row.get('message', '')}", rel,
-                           int(row["location"]["row"]), int(row["end_location"]["row"]),
-                           evidence="", recommendation=str((row.get("fix") or {}).get("message") or ""),
-                           category=RUFF_CATEGORY.get(code, "ruff"), source="ruff"))
+        out.append(
+            Finding(
+                code,
+                severity,
+                f"ruff {code}: {row.get('message', '')}",
+                rel,
+                int(row["location"]["row"]),
+                int(row["end_location"]["row"]),
+                evidence="",
+                recommendation=str((row.get("fix") or {}).get("message") or ""),
+                category=RUFF_CATEGORY.get(code, "ruff"),
+                source="ruff",
+            )
+        )
     return out
 
 
@@ -97,8 +147,9 @@ def _dedupe(ours: list[Finding], ruff: list[Finding]) -> list[Finding]:
     return [f for f in ruff if (f.path, f.line, f.category) not in taken]
 
 
-def review_path(path: Path, *, baseline: Path | None = None, use_ruff: bool = True,
-                include_tests: bool = False) -> ReviewReport:
+def review_path(
+    path: Path, *, baseline: Path | None = None, use_ruff: bool = True, include_tests: bool = False
+) -> ReviewReport:
     if not path.exists():
         raise ReviewError(f"{path}: no such file or folder")
     base = (path if path.is_dir() else path.parent).resolve()
@@ -112,11 +163,21 @@ def review_path(path: Path, *, baseline: Path | None = None, use_ruff: bool = Tr
         try:
             tree = ast.parse(source)
         except SyntaxError as exc:
-            findings.append(Finding("BE300", Severity.MINOR, f"cannot parse: {exc.msg}", str(file.relative_to(base)),
-                                    exc.lineno or 0, category="parse", source="backend-engineer"))
+            findings.append(
+                Finding(
+                    "BE300",
+                    Severity.MINOR,
+                    f"cannot parse: {exc.msg}",
+                    str(file.relative_to(base)),
+                    exc.lineno or 0,
+                    category="parse",
+                    source="backend-engineer",
+                )
+            )
             continue
-        contexts.append(FileContext(file, str(file.relative_to(base)) if file != base else file.name, source, tree,
-                                    project))
+        contexts.append(
+            FileContext(file, str(file.relative_to(base)) if file != base else file.name, source, tree, project)
+        )
     project.tenant_models = _tenant_models([c.tree for c in contexts])
     report = ReviewReport(files=len(files))
     by_rel = {c.rel: c for c in contexts}

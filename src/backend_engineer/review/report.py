@@ -31,10 +31,15 @@ SCHEMA: dict[str, Any] = {
                     "category": {"type": "string"},
                     "severity": {"enum": [s.label for s in Severity]},
                     "title": {"type": "string"},
-                    "where": {"type": "object", "required": ["path", "lines"], "additionalProperties": False,
-                              "properties": {"path": {"type": "string"},
-                                             "lines": {"type": "array", "items": {"type": "integer", "minimum": 0},
-                                                       "maxItems": 2}}},
+                    "where": {
+                        "type": "object",
+                        "required": ["path", "lines"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "path": {"type": "string"},
+                            "lines": {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": 2},
+                        },
+                    },
                     "evidence": {"type": "string"},
                     "recommendation": {"type": "string"},
                 },
@@ -62,26 +67,56 @@ class ReviewReport:
         return "blocked" if any(f.severity >= Severity.MAJOR for f in self.findings) else "ready"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tool": TOOL_NAME, "version": __version__, "status": self.status,
-                "findings": [f.to_review_dict() for f in self.findings]}
+        return {
+            "tool": TOOL_NAME,
+            "version": __version__,
+            "status": self.status,
+            "findings": [f.to_review_dict() for f in self.findings],
+        }
 
     def to_sarif(self) -> dict[str, Any]:
         rules: dict[str, dict[str, Any]] = {}
         results = []
         for f in self.findings:
-            rules.setdefault(f.code, {"id": f.code, "name": f.category, "shortDescription": {"text": f.title[:120]},
-                                      "properties": {"category": f.category, "source": f.source}})
-            results.append({
-                "ruleId": f.code,
-                "level": SARIF_LEVEL[f.severity],
-                "message": {"text": f"{f.title}. {f.recommendation}".strip()},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path},
-                                                    "region": {"startLine": max(f.line, 1),
-                                                               "endLine": max(f.end_line or f.line, 1)}}}],
-                "partialFingerprints": {"backendEngineer/v1": fingerprint(f)},
-            })
-        return {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-                "runs": [{"tool": {"driver": {"name": TOOL_NAME, "version": __version__,
-                                              "informationUri": "https://backend-engineer.dev",
-                                              "rules": sorted(rules.values(), key=lambda r: r["id"])}},
-                          "results": results}]}
+            rules.setdefault(
+                f.code,
+                {
+                    "id": f.code,
+                    "name": f.category,
+                    "shortDescription": {"text": f.title[:120]},
+                    "properties": {"category": f.category, "source": f.source},
+                },
+            )
+            results.append(
+                {
+                    "ruleId": f.code,
+                    "level": SARIF_LEVEL[f.severity],
+                    "message": {"text": f"{f.title}. {f.recommendation}".strip()},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": f.path},
+                                "region": {"startLine": max(f.line, 1), "endLine": max(f.end_line or f.line, 1)},
+                            }
+                        }
+                    ],
+                    "partialFingerprints": {"backendEngineer/v1": fingerprint(f)},
+                }
+            )
+        return {
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": TOOL_NAME,
+                            "version": __version__,
+                            "informationUri": "https://backend-engineer.dev",
+                            "rules": sorted(rules.values(), key=lambda r: r["id"]),
+                        }
+                    },
+                    "results": results,
+                }
+            ],
+        }

@@ -22,12 +22,20 @@ def _protected_owners(ctx: FileContext) -> set[str]:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             ctor = call_name(node.value).split(".")[-1]
             if ctor in {"APIRouter", "FastAPI"} and any(
-                    kw.arg == "dependencies" and any(is_auth_dependency(d) for d in depends_calls(kw.value))
-                    for kw in node.value.keywords):
-                owners |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        if isinstance(node, ast.Call) and call_name(node).endswith("include_router") and any(
                 kw.arg == "dependencies" and any(is_auth_dependency(d) for d in depends_calls(kw.value))
-                for kw in node.keywords) and node.args and isinstance(node.args[0], ast.Name):
+                for kw in node.value.keywords
+            ):
+                owners |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if (
+            isinstance(node, ast.Call)
+            and call_name(node).endswith("include_router")
+            and any(
+                kw.arg == "dependencies" and any(is_auth_dependency(d) for d in depends_calls(kw.value))
+                for kw in node.keywords
+            )
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+        ):
             owners.add(node.args[0].id)
     return owners
 
@@ -39,13 +47,25 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         if route.owner.split(".")[0] in protected:
             continue
-        decorator_deps = any(is_auth_dependency(d) for kw in route.decorator.keywords if kw.arg == "dependencies"
-                             for d in depends_calls(kw.value))
+        decorator_deps = any(
+            is_auth_dependency(d)
+            for kw in route.decorator.keywords
+            if kw.arg == "dependencies"
+            for d in depends_calls(kw.value)
+        )
         param_deps = any(is_auth_dependency(d) for d in depends_calls(route.func.args))
         other_decorators = [d for d in route.func.decorator_list if d is not route.decorator]
-        decorated = any(AUTH_DECORATORS.search(call_name(d) if isinstance(d, ast.Call | ast.Attribute | ast.Name)
-                                               else "") for d in other_decorators)
+        decorated = any(
+            AUTH_DECORATORS.search(call_name(d) if isinstance(d, ast.Call | ast.Attribute | ast.Name) else "")
+            for d in other_decorators
+        )
         if not (decorator_deps or param_deps or decorated):
-            yield ctx.finding(CODE, SEVERITY, f"{TITLE}: {route.func.name}", route.func,
-                              "add an auth dependency (Depends(get_current_user)) to the route, its router or the app, "
-                              "or an auth decorator such as @login_required", CATEGORY)
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {route.func.name}",
+                route.func,
+                "add an auth dependency (Depends(get_current_user)) to the route, its router or the app, "
+                "or an auth decorator such as @login_required",
+                CATEGORY,
+            )

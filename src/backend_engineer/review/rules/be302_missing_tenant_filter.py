@@ -33,8 +33,12 @@ def _queried_model(ctx: FileContext, node: ast.Call) -> str | None:
 def _innermost_statement(func: ast.AST, call: ast.Call) -> ast.stmt | None:
     best: ast.stmt | None = None
     for node in ast.walk(func):
-        if isinstance(node, ast.stmt) and node is not func and any(sub is call for sub in ast.walk(node)) and (
-                best is None or (node.end_lineno or 0) - node.lineno <= (best.end_lineno or 0) - best.lineno):
+        if (
+            isinstance(node, ast.stmt)
+            and node is not func
+            and any(sub is call for sub in ast.walk(node))
+            and (best is None or (node.end_lineno or 0) - node.lineno <= (best.end_lineno or 0) - best.lineno)
+        ):
             best = node
     return best
 
@@ -54,6 +58,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             code = ast.unparse(statement) if statement is not None else ""
             if "tenant" in code or tenant_param:
                 continue
-            yield ctx.finding(CODE, SEVERITY, f"{TITLE}: {model} in {func.name}", node,
-                              f"filter {model} by the caller's tenant (where({model}.tenant_id == tenant_id)) in "
-                              "the query itself", CATEGORY)
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {model} in {func.name}",
+                node,
+                f"filter {model} by the caller's tenant (where({model}.tenant_id == tenant_id)) in the query itself",
+                CATEGORY,
+            )

@@ -40,5 +40,12 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if isinstance(arg, ast.Name) and arg.id in assigned:
             arg = assigned[arg.id]
         if _is_dynamic(arg) and _looks_like_sql(ctx, arg):
-            yield ctx.finding(CODE, SEVERITY, TITLE, node, "use bound parameters (text('... :id'), {'id': value}) or "
-                              "the query builder; never format values into SQL", CATEGORY)
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                TITLE,
+                node,
+                "use bound parameters (text('... :id'), {'id': value}) or "
+                "the query builder; never format values into SQL",
+                CATEGORY,
+            )

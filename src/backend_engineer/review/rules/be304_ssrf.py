@@ -37,11 +37,24 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
             url_text = ctx.segment(url) if url is not None else ""
             from_user = url is not None and (
-                (isinstance(url, ast.Name) and url.id in params - {"self"}) or any(s in url_text for s in USER_SOURCES))
+                (isinstance(url, ast.Name) and url.id in params - {"self"}) or any(s in url_text for s in USER_SOURCES)
+            )
             if from_user and not validated:
-                yield ctx.finding(CODE, SEVERITY, f"{TITLE} in {func.name}", node,
-                                  "validate the URL first: https only, resolve the host and refuse private, loopback "
-                                  "and link-local addresses", CATEGORY)
+                yield ctx.finding(
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE} in {func.name}",
+                    node,
+                    "validate the URL first: https only, resolve the host and refuse private, loopback "
+                    "and link-local addresses",
+                    CATEGORY,
+                )
             if call_name(node).split(".")[0] == "requests" and not any(k.arg == "timeout" for k in node.keywords):
-                yield ctx.finding(CODE, Severity.MINOR, f"outbound HTTP without a timeout in {func.name}", node,
-                                  "pass timeout=... (requests waits forever by default)", CATEGORY)
+                yield ctx.finding(
+                    CODE,
+                    Severity.MINOR,
+                    f"outbound HTTP without a timeout in {func.name}",
+                    node,
+                    "pass timeout=... (requests waits forever by default)",
+                    CATEGORY,
+                )

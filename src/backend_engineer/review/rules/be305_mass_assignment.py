@@ -22,11 +22,23 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             if name[:1].isupper() and name not in {"dict", "Response", "JSONResponse", "HTTPException"}:
                 for kw in node.keywords:
                     if kw.arg is None and any(s in ctx.segment(kw.value).lower() for s in SOURCES):
-                        yield ctx.finding(CODE, SEVERITY, f"{TITLE}: {name}(**{ctx.segment(kw.value)[:40]})", node,
-                                          "copy only the allowed fields explicitly (an allowlist schema)", CATEGORY)
+                        yield ctx.finding(
+                            CODE,
+                            SEVERITY,
+                            f"{TITLE}: {name}(**{ctx.segment(kw.value)[:40]})",
+                            node,
+                            "copy only the allowed fields explicitly (an allowlist schema)",
+                            CATEGORY,
+                        )
         if isinstance(node, ast.For):
             for sub in ast.walk(node):
-                if isinstance(sub, ast.Call) and call_name(sub) == "setattr" and len(sub.args) == 3 and \
-                        isinstance(sub.args[1], ast.Name) and any(s in ctx.segment(node.iter).lower() for s in SOURCES):
-                    yield ctx.finding(CODE, SEVERITY, f"{TITLE}: setattr loop", sub,
-                                      "set only allowlisted attributes", CATEGORY)
+                if (
+                    isinstance(sub, ast.Call)
+                    and call_name(sub) == "setattr"
+                    and len(sub.args) == 3
+                    and isinstance(sub.args[1], ast.Name)
+                    and any(s in ctx.segment(node.iter).lower() for s in SOURCES)
+                ):
+                    yield ctx.finding(
+                        CODE, SEVERITY, f"{TITLE}: setattr loop", sub, "set only allowlisted attributes", CATEGORY
+                    )

@@ -24,7 +24,8 @@ PATTERNS = {
     "JWT": re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b"),
     "credentials in URL": re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]{4,}@"),
 }
-SECRET_NAME = re.compile(r"secret|passw|token|api_?key|private|credential", re.I)
+SECRET_NAME = re.compile(r"secret|passw|token|api_?key|private|credential|signing", re.I)
+HEX_KEY = re.compile(r"^[0-9a-fA-F]{40,}$")
 
 
 def entropy(value: str) -> float:
@@ -45,8 +46,11 @@ def _names(tree: ast.Module) -> dict[int, str]:
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(value, ast.Constant) and isinstance(key, ast.Constant):
                     out[id(value)] = str(key.value)
-        elif isinstance(node, ast.Compare) and len(node.comparators) == 1 and isinstance(
-                node.comparators[0], ast.Constant):
+        elif (
+            isinstance(node, ast.Compare)
+            and len(node.comparators) == 1
+            and isinstance(node.comparators[0], ast.Constant)
+        ):
             out[id(node.comparators[0])] = ast.unparse(node.left)
     return out
 
@@ -62,11 +66,24 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             compact = value.strip()
             high = len(compact) >= 20 and " " not in compact and entropy(compact) >= 4.0
             named = bool(SECRET_NAME.search(names.get(id(node), "")))
-            if high and (named or (len(compact) >= 32 and entropy(compact) >= 4.5)):
+            hex_key = bool(HEX_KEY.match(compact)) and entropy(compact) >= 3.5
+            if (high and (named or (len(compact) >= 32 and entropy(compact) >= 4.5))) or hex_key:
                 kind = f"high-entropy string (entropy {entropy(compact):.1f})"
-            elif named and len(compact) >= 8 and " " not in compact and not compact.isupper() and \
-                    not compact.startswith(("http", "/", "$", "{", "<")) and entropy(compact) >= 3.0:
+            elif (
+                named
+                and len(compact) >= 8
+                and " " not in compact
+                and not compact.isupper()
+                and not compact.startswith(("http", "/", "$", "{", "<"))
+                and entropy(compact) >= 3.0
+            ):
                 kind = "secret-named literal"
         if kind:
-            yield ctx.finding(CODE, SEVERITY, f"{TITLE}: {kind}", node,
-                              "load secrets from the environment or a secret store, and rotate this one", CATEGORY)
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {kind}",
+                node,
+                "load secrets from the environment or a secret store, and rotate this one",
+                CATEGORY,
+            )

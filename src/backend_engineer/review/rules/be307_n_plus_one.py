@@ -26,26 +26,37 @@ def _is_query(node: ast.AST) -> bool:
     if node.args and any(w in ast.unparse(node.args[0]) for w in WRITES):
         return False
     parts = call_name(node).split(".")
-    return parts[-1] in QUERY_CALLS and any(p in {"session", "db", "objects", "conn", "connection", "query"}
-                                            for p in parts[:-1])
+    return parts[-1] in QUERY_CALLS and any(
+        p in {"session", "db", "objects", "conn", "connection", "query"} for p in parts[:-1]
+    )
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     for func in ctx.functions():
         results: set[str] = set()
         for node in ast.walk(func):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
-                    call_name(node.value).split(".")[-1] in RESULT_CALLS:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and call_name(node.value).split(".")[-1] in RESULT_CALLS
+            ):
                 results |= {t.id for t in node.targets if isinstance(t, ast.Name)}
         for node in ast.walk(func):
             if not isinstance(node, ast.For):
                 continue
             over_results = (isinstance(node.iter, ast.Name) and node.iter.id in results) or (
-                isinstance(node.iter, ast.Call) and call_name(node.iter).split(".")[-1] in RESULT_CALLS)
+                isinstance(node.iter, ast.Call) and call_name(node.iter).split(".")[-1] in RESULT_CALLS
+            )
             if not over_results:
                 continue
             for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
                 if _is_query(sub):
-                    yield ctx.finding(CODE, SEVERITY, f"{TITLE} in {func.name}", sub,
-                                      "load related rows in one query (join, selectinload, IN (...))", CATEGORY)
+                    yield ctx.finding(
+                        CODE,
+                        SEVERITY,
+                        f"{TITLE} in {func.name}",
+                        sub,
+                        "load related rows in one query (join, selectinload, IN (...))",
+                        CATEGORY,
+                    )
                     break

@@ -24,8 +24,14 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             bounded = any(p in chain for p in PAGING) or ".limit(" in ctx.segment(func)
             queried = "query" in chain or "select" in chain or "objects" in chain or "execute" in chain
             if queried and not bounded:
-                yield ctx.finding(CODE, SEVERITY, f"{TITLE}: .all() without a limit", node,
-                                  "bound the query (limit + cursor) and paginate the endpoint", CATEGORY)
+                yield ctx.finding(
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE}: .all() without a limit",
+                    node,
+                    "bound the query (limit + cursor) and paginate the endpoint",
+                    CATEGORY,
+                )
     for route in routes(ctx):
         if route.methods != {"get"}:
             continue
@@ -34,6 +40,13 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         returns_list = "list[" in ctx.segment(route.func.returns) if route.func.returns else False
         path = ctx.segment(route.decorator.args[0]) if route.decorator.args else ""
         if (returns_list or "response_model=list" in ctx.segment(route.decorator)) and not (
-                names & set(PAGING) or any(p in body for p in PAGING)):
-            yield ctx.finding(CODE, SEVERITY, f"list endpoint without pagination: {route.func.name} {path}",
-                              route.func, "take limit and cursor parameters and return a page", CATEGORY)
+            names & set(PAGING) or any(p in body for p in PAGING)
+        ):
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                f"list endpoint without pagination: {route.func.name} {path}",
+                route.func,
+                "take limit and cursor parameters and return a page",
+                CATEGORY,
+            )

@@ -20,22 +20,53 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if isinstance(node, ast.Call):
             for kw in node.keywords:
                 if kw.arg == "debug" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
-                    yield ctx.finding(CODE, SEVERITY, f"{TITLE}: debug=True in {call_name(node)}", node,
-                                      "never enable debug mode outside local development", CATEGORY)
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEBUG" for t in node.targets) \
-                and isinstance(node.value, ast.Constant) and node.value.value is True:
-            yield ctx.finding(CODE, SEVERITY, f"{TITLE}: DEBUG = True", node,
-                              "read DEBUG from the environment, default False", CATEGORY)
+                    yield ctx.finding(
+                        CODE,
+                        SEVERITY,
+                        f"{TITLE}: debug=True in {call_name(node)}",
+                        node,
+                        "never enable debug mode outside local development",
+                        CATEGORY,
+                    )
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "DEBUG" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and node.value.value is True
+        ):
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                f"{TITLE}: DEBUG = True",
+                node,
+                "read DEBUG from the environment, default False",
+                CATEGORY,
+            )
         if isinstance(node, ast.ExceptHandler):
             for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
                 if isinstance(sub, ast.Return | ast.Raise) and sub is not None:
                     text = ctx.segment(sub)
                     responds = any(word in text for word in RESPONSE_WORDS) or (
-                        isinstance(sub, ast.Return) and isinstance(sub.value, ast.Dict))
-                    leaks = "format_exc" in text or "print_exc" in text or (
-                        node.name is not None and (f"str({node.name})" in text or f"{{{node.name}}}" in text
-                                                   or f"repr({node.name})" in text))
+                        isinstance(sub, ast.Return) and isinstance(sub.value, ast.Dict)
+                    )
+                    leaks = (
+                        "format_exc" in text
+                        or "print_exc" in text
+                        or (
+                            node.name is not None
+                            and (
+                                f"str({node.name})" in text
+                                or f"{{{node.name}}}" in text
+                                or f"repr({node.name})" in text
+                            )
+                        )
+                    )
                     if responds and leaks:
-                        yield ctx.finding(CODE, SEVERITY, f"{TITLE}: exception details in a response", sub,
-                                          "log the exception with a correlation id; answer a generic error envelope",
-                                          CATEGORY)
+                        yield ctx.finding(
+                            CODE,
+                            SEVERITY,
+                            f"{TITLE}: exception details in a response",
+                            sub,
+                            "log the exception with a correlation id; answer a generic error envelope",
+                            CATEGORY,
+                        )

@@ -19,6 +19,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         text = ctx.segment(route.func).lower()
         if "idempotency" not in text and "idempotent" not in text:
-            yield ctx.finding(CODE, SEVERITY, f"{TITLE}: {route.func.name}", route.func,
-                              "accept an Idempotency-Key header, store the first response and replay it on retries",
-                              CATEGORY)
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {route.func.name}",
+                route.func,
+                "accept an Idempotency-Key header, store the first response and replay it on retries",
+                CATEGORY,
+            )
