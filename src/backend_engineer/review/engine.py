@@ -191,10 +191,10 @@ def review_path(
     if use_ruff:
         extra = _dedupe(findings, _ruff(base, files, base))
         for finding in extra:
-            ctx = by_rel.get(finding.path)
-            line = ctx.lines[finding.line - 1].strip() if ctx and 0 < finding.line <= len(ctx.lines) else ""
+            owner = by_rel.get(finding.path)
+            line = owner.lines[finding.line - 1].strip() if owner and 0 < finding.line <= len(owner.lines) else ""
             finding = Finding(**{**finding.__dict__, "evidence": line[:200]})
-            if ctx is not None and _suppressed(ctx, finding):
+            if owner is not None and _suppressed(owner, finding):
                 report.suppressed += 1
                 continue
             findings.append(finding)

@@ -53,7 +53,7 @@ def _classify(title: str) -> tuple[str, Severity]:
         return "BE400", Severity.BLOCKER
     if any(t in lowered for t in BLOCKER_TITLES[1:]):
         return "BE402", Severity.BLOCKER
-    if "error envelope" in lowered:
+    if "error envelope" in lowered or "error_envelope" in lowered:
         return "BE403", Severity.MAJOR
     if any(t in lowered for t in MINOR_TITLES):
         return "BE404", Severity.MINOR

@@ -274,27 +274,39 @@ def _idempotency(p: Prober, ids: dict[str, str], tenant: str) -> None:
                 )
 
 
+def _free_text(api: ApiContract, schema: Any) -> bool:
+    """A string a client may fill freely: no enum, format or pattern stands between it and the database."""
+    s = api.resolve(schema)
+    if not isinstance(s, dict) or any(k in s for k in ("enum", "format", "pattern", "const")):
+        return False
+    kind = s.get("type")
+    return kind == "string" or (isinstance(kind, list) and "string" in kind)
+
+
 def _injection(p: Prober, ids: dict[str, str], tenant: str, max_body: int) -> None:
+    """SQL-injection payloads into every free-text body field, and into each free-text query parameter
+    on its own (so a strict sibling such as ``limit`` cannot mask the one that reaches the database)."""
     for op in p.api.operations:
         schema = p.api.resolve(p.api.request_schema(op))
-        string_fields = [
-            k
-            for k, v in ((schema or {}).get("properties") or {}).items()
-            if isinstance(p.api.resolve(v), dict) and p.api.resolve(v).get("type") in ("string", ["string", "null"])
-        ]
-        queries = [q["name"] for q in op.parameters if q.get("in") == "query"]
+        string_fields = [k for k, v in ((schema or {}).get("properties") or {}).items() if _free_text(p.api, v)]
+        queries = [q["name"] for q in op.parameters if q.get("in") == "query" and _free_text(p.api, q.get("schema"))]
+        attempts: list[tuple[str, dict[str, str]]] = []
         for payload in SQLI:
+            if string_fields:
+                attempts.append((payload, {}))
+            attempts.extend((payload, {q: payload}) for q in queries)
+        for payload, params in attempts:
             body = p.body(op)
-            if isinstance(body, dict):
+            if isinstance(body, dict) and not params:
                 body.update({k: payload for k in string_fields})
-            params = {q: payload for q in queries}
             response = p.call(op, ids, p.headers(tenant), body, params)
             p.stats["injection"] = p.stats.get("injection", 0) + 1
             if response.status_code >= 500 or DB_ERRORS.search(response.text):
+                where = f"query `{next(iter(params))}`" if params else "body"
                 p.add(
                     "BE415",
                     Severity.BLOCKER,
-                    f"{op.operation_id}: injection payload caused {response.status_code}",
+                    f"{op.operation_id}: injection payload in the {where} caused {response.status_code}",
                     op,
                     f"{payload!r}: {response.text[:300]}",
                     "bind parameters; never build SQL from strings; never leak database errors",

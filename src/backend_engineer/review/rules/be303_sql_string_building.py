@@ -36,7 +36,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for node in ast.walk(ctx.tree):
         if not isinstance(node, ast.Call) or call_name(node).split(".")[-1] not in SINKS or not node.args:
             continue
-        arg = node.args[0]
+        arg: ast.AST = node.args[0]
         if isinstance(arg, ast.Name) and arg.id in assigned:
             arg = assigned[arg.id]
         if _is_dynamic(arg) and _looks_like_sql(ctx, arg):
