@@ -54,6 +54,41 @@ def test_probe_reports_missing_authorization_and_ssrf(service: Path) -> None:
     assert {"BE411", "BE417"} <= codes
 
 
+def test_probe_reports_alg_none_ignored_idempotency_and_injection(service: Path) -> None:
+    plant(
+        service,
+        "app/platform/security.py",
+        'options={"require": ["exp", "iat", claims["subject"]]},',
+        'options={"require": ["exp", "iat", claims["subject"]], "verify_signature": False},',
+    )
+    plant(service, "app/entrypoints/api/handlers.py", "            if saved is not None:\n", "            if False:\n")
+    plant(
+        service,
+        "app/adapters/sql.py",
+        "        table = TABLES[ENTITIES[entity].table]\n        self.conn.execute(table.insert()",
+        "        table = TABLES[ENTITIES[entity].table]\n"
+        "        self.conn.execute(sa.text(f\"SELECT 1 WHERE '{record.get('name', '')}' <> ''\"))\n"
+        "        self.conn.execute(table.insert()",
+    )
+    findings, _ = run_probe(service)
+    titles = [f.title for f in findings]
+    assert any(f.code == "BE413" and "alg=none" in f.title and f.severity == Severity.BLOCKER for f in findings)
+    assert any(f.code == "BE414" and "not replayed" in f.title for f in findings), titles
+    assert any(f.code == "BE415" and f.title.startswith("createProject") for f in findings), titles
+
+
+def test_fuzz_flags_errors_outside_the_envelope(service: Path) -> None:
+    plant(
+        service,
+        "app/platform/errors.py",
+        '        return envelope(\n            422, "VALIDATION_FAILED", "the request failed validation", '
+        '{"errors": _clean_errors(exc.errors())}\n        )',
+        '        return JSONResponse({"detail": _clean_errors(exc.errors())}, status_code=422)',
+    )
+    findings, _ = run_fuzz(str(service), None, max_examples=5)
+    assert any(f.code == "BE403" and "error_envelope" in f.title for f in findings), [f.title for f in findings]
+
+
 def test_fuzz_has_no_major_findings_on_the_generated_service(service: Path) -> None:
     findings, stats = run_fuzz(str(service), None, max_examples=5)
     assert stats["operations"] == 17
