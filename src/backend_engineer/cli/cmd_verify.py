@@ -184,12 +184,25 @@ def verify(
     pg_url: str | None = typer.Option(None, "--pg-url", help="PostgreSQL server URL for the PostgreSQL checks."),
     sqlite_only: bool = typer.Option(False, "--sqlite-only", help="No PostgreSQL, even when reachable."),
     quick: bool = typer.Option(False, "--quick", help="Fewer fuzz examples and a shorter load."),
+    advisory_db: Path | None = typer.Option(
+        None, "--advisory-db", help="An OSV folder or zip for dep-scan; without it dep-scan is skipped, not passed."
+    ),
+    skip: list[str] = typer.Option([], "--skip", help="Checks to skip (repeatable or comma-separated)."),
     json_out: bool = JSON,
 ) -> None:
     """Run every check on a generated service and write verification.json and a JUnit XML file."""
     from backend_engineer.spec.bundle import load_bundle
-    from backend_engineer.verify.runner import VerifyOptions, iter_verify
+    from backend_engineer.verify.runner import CHECKS, VerifyOptions, iter_verify
 
+    skipped = frozenset(s.strip() for item in skip for s in item.split(",") if s.strip())
+    known = [name for name, _ in CHECKS]
+    unknown = sorted(skipped - set(known))
+    if unknown:
+        _bad_input(f"--skip: unknown check(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    if advisory_db is not None and not advisory_db.exists():
+        _bad_input(f"--advisory-db {advisory_db}: no such folder or zip; pass an OSV database export")
+    if not service.is_dir():
+        _bad_input(f"{service}: no such folder; pass the generated service folder")
     lock = service / ".backend-engineer" / "bundle"
     loaded = load_bundle(lock)
     if loaded.bundle is None:
@@ -199,7 +212,11 @@ def verify(
         )
         return
     report = _drain(
-        iter_verify(service, loaded.bundle, VerifyOptions(pg_url=pg_url, quick=quick, sqlite_only=sqlite_only)),
+        iter_verify(
+            service,
+            loaded.bundle,
+            VerifyOptions(pg_url=pg_url, quick=quick, skip=skipped, sqlite_only=sqlite_only, advisory_db=advisory_db),
+        ),
         json_out,
     )
     paths = report.write(out or service / ".backend-engineer" / "verify")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +78,19 @@ class VerifyReport:
         return ET.tostring(suite, encoding="unicode")
 
     def write(self, folder: Path) -> list[Path]:
+        """Write verification.json and junit.xml; each file appears whole or not at all."""
         folder.mkdir(parents=True, exist_ok=True)
-        out = [folder / "verification.json", folder / "junit.xml"]
-        out[0].write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        out[1].write_text(self.junit() + "\n")
-        return out
+        contents = {
+            folder / "verification.json": json.dumps(self.to_dict(), indent=2) + "\n",
+            folder / "junit.xml": self.junit() + "\n",
+        }
+        for target, text in contents.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as sink:
+                    sink.write(text)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return list(contents)

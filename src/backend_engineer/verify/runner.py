@@ -128,15 +128,26 @@ def _lint(service: Path, options: VerifyOptions) -> CheckResult:
 
 
 def _openapi(service: Path, options: VerifyOptions) -> CheckResult:
-    from backend_engineer.verify.openapi_lint.engine import lint_file
+    """Lint the contract the bundle promises and the one the service serves (docs/openapi.json)."""
+    from backend_engineer.verify.openapi_lint.engine import lint_text, public_from_bundle
 
-    findings = lint_file(service / ".backend-engineer" / "bundle" / "openapi.yaml")
+    bundle_doc = service / ".backend-engineer" / "bundle" / "openapi.yaml"
+    public = public_from_bundle(bundle_doc)
+    findings: list[Finding] = []
+    linted = []
+    for doc in (bundle_doc, service / "docs" / "openapi.json"):
+        if doc.is_file():
+            findings.extend(lint_text(doc.read_text(encoding="utf-8"), doc.relative_to(service).as_posix(), public))
+            linted.append(doc.relative_to(service).as_posix())
+    if not linted:
+        return CheckResult("openapi-lint", "error", "no contract found (.backend-engineer/bundle/openapi.yaml)")
     bad = [f for f in findings if f.severity >= Severity.MAJOR]
     return CheckResult(
         "openapi-lint",
         "failed" if bad else "passed",
-        f"{len(findings)} finding(s), {len(bad)} major or worse",
+        f"{', '.join(linted)}: {len(findings)} finding(s), {len(bad)} major or worse",
         findings=findings,
+        details={"files": linted},
     )
 
 

@@ -18,7 +18,7 @@ from backend_engineer.verify.openapi_lint.rules import RULES
 CODE = "BE100"
 
 
-def _public_from_bundle(path: Path) -> frozenset[str]:
+def public_from_bundle(path: Path) -> frozenset[str]:
     security = path.with_name("security.yaml")
     if not security.is_file():
         return frozenset()
@@ -149,5 +149,5 @@ def lint_file(path: Path, public: Iterable[str] | None = None) -> list[Finding]:
                 source="openapi-lint",
             )
         ]
-    chosen = frozenset(public) if public is not None else _public_from_bundle(path)
+    chosen = frozenset(public) if public is not None else public_from_bundle(path)
     return lint_text(text, str(path), chosen)
