@@ -1,0 +1,1 @@
+"""Model providers behind one port: OpenAI-compatible, Anthropic and a scripted replay model."""

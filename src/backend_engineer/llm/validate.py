@@ -1,0 +1,141 @@
+"""Validate a change in the target repository: tests, lint and migration check, summarised in one line each.
+
+Steps are commands run in the repository (with a timeout and a scrubbed environment) or, for the
+migration check, the tool's own ``check_project``. :func:`detect_steps` picks what the repository has.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend_engineer.llm.tools import cap, scrubbed_env
+
+STEP_TIMEOUT_S = 600.0
+
+
+@dataclass(frozen=True)
+class StepResult:
+    name: str
+    ok: bool
+    summary: str
+    output: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    argv: tuple[str, ...] = ()
+    func: Callable[[Path], StepResult] | None = None
+
+    def run(self, root: Path, timeout_s: float = STEP_TIMEOUT_S) -> StepResult:
+        started = time.monotonic()
+        if self.func is not None:
+            result = self.func(root)
+            return StepResult(result.name, result.ok, result.summary, result.output, time.monotonic() - started)
+        try:
+            proc = subprocess.run(
+                list(self.argv),
+                cwd=root,
+                env=scrubbed_env(),
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return StepResult(self.name, False, f"timed out after {timeout_s:.0f}s", "", time.monotonic() - started)
+        except OSError as exc:
+            return StepResult(self.name, False, f"could not run: {exc}", "", time.monotonic() - started)
+        output = (proc.stdout or "") + (proc.stderr or "")
+        return StepResult(
+            self.name,
+            proc.returncode == 0,
+            _summary(self.name, proc.returncode, output),
+            output,
+            time.monotonic() - started,
+        )
+
+
+def _summary(name: str, code: int, output: str) -> str:
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    if name == "tests":
+        last = next((ln for ln in reversed(lines) if " passed" in ln or " failed" in ln or " error" in ln), last)
+    if name == "lint" and code != 0:
+        first = next((ln for ln in lines if re.match(r"^\S+:\d+:\d+: ", ln)), None)
+        found = next((ln for ln in lines if ln.startswith("Found ")), "")
+        last = f"{first} ({found})" if first else last
+    verdict = "ok" if code == 0 else f"failed (exit {code})"
+    return f"{verdict}: {last.strip('= ')[:160]}" if last else verdict
+
+
+def _migration_check(root: Path) -> StepResult:
+    from backend_engineer.findings import Severity
+    from backend_engineer.verify.migrations.check import check_project
+
+    result = check_project(root, pg_url=None, try_local_pg=False)
+    bad = [f for f in result.findings if f.severity >= Severity.MAJOR]
+    detail = "\n".join(f"{f.code} {f.path}:{f.line} {f.title}" for f in bad)
+    summary = "ok: single head, upgrade/downgrade round trip" if not bad else f"failed: {len(bad)} finding(s)"
+    return StepResult("migration-check", not bad, summary, detail)
+
+
+def detect_steps(root: Path) -> list[Step]:
+    """Tests when the repository has a test folder, ruff when configured, migrations when Alembic is set up."""
+    steps: list[Step] = []
+    has_tests = (root / "tests").is_dir() or any(root.glob("test_*.py"))
+    if has_tests:
+        steps.append(
+            Step("tests", (sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-o", "addopts="))
+        )
+    pyproject = root / "pyproject.toml"
+    uses_ruff = (root / "ruff.toml").is_file() or (
+        pyproject.is_file() and "[tool.ruff" in pyproject.read_text(encoding="utf-8", errors="replace")
+    )
+    if uses_ruff:
+        steps.append(
+            Step("lint", (str(Path(sys.executable).with_name("ruff")), "check", "--output-format", "concise", "."))
+        )
+    if (root / "alembic.ini").is_file() and (root / "migrations" / "versions").is_dir():
+        steps.append(Step("migration-check", func=_migration_check))
+    return steps
+
+
+@dataclass
+class Validation:
+    results: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def summary(self) -> str:
+        """One or two lines: every step's verdict, then the first failure's detail."""
+        if not self.results:
+            return "no validation steps found (no tests, lint config or migrations)"
+        head = "; ".join(f"{r.name} {'ok' if r.ok else 'FAILED'}" for r in self.results)
+        failed = next((r for r in self.results if not r.ok), None)
+        return head if failed is None else f"{head}\n{failed.name}: {failed.summary}"
+
+    def feedback(self, limit: int = 4000) -> str:
+        """What the model sees to self-correct: the summary and the failing step's output tail."""
+        failed = next((r for r in self.results if not r.ok), None)
+        tail = cap(failed.output, limit) if failed else ""
+        return f"{self.summary()}\n{tail}".strip()
+
+
+def validate(root: Path, steps: list[Step], timeout_s: float = STEP_TIMEOUT_S) -> Validation:
+    out = Validation()
+    for step in steps:
+        result = step.run(root, timeout_s)
+        out.results.append(result)
+        if not result.ok:
+            break
+    return out
