@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from backend_engineer.cli.main import app
 from backend_engineer.findings import Severity
 from backend_engineer.verify.fuzz import FuzzError, run_fuzz
 from backend_engineer.verify.probe import run_probe
+from backend_engineer.verify.service import run_service
 from backend_engineer.verify.slo import run_slo
 from tests.conftest import ROOT
 
@@ -105,6 +109,32 @@ def test_fuzz_turns_a_crash_into_a_blocker(service: Path) -> None:
     )
     findings, _ = run_fuzz(str(service), None, max_examples=5)
     assert any(f.code == "BE400" and f.severity == Severity.BLOCKER for f in findings)
+
+
+def test_fuzz_cli_over_a_loopback_url(service: Path) -> None:
+    with run_service(service) as svc:
+        token = svc.token("url-tenant", svc.admin_roles())
+        result = CliRunner().invoke(
+            app,
+            [
+                "fuzz",
+                svc.base_url,
+                "--spec",
+                str(service / "docs" / "openapi.json"),
+                "--max-examples",
+                "3",
+                "-H",
+                f"Authorization: Bearer {token}",
+                "--json",
+            ],
+        )
+    data = json.loads(result.output)
+    assert result.exit_code == 0, data
+    assert data["stats"]["operations"] == 17 and data["status"] == "passed"
+    bad = CliRunner().invoke(
+        app, ["fuzz", "http://127.0.0.1:9", "--spec", str(GOLDEN / "docs" / "openapi.json"), "-H", "x"]
+    )
+    assert bad.exit_code == 2 and "Name: value" in bad.output
 
 
 def test_fuzz_refuses_non_loopback_targets(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from backend_engineer.cli.main import app
-from backend_engineer.verify.openapi_lint.engine import lint_file
+from backend_engineer.verify.openapi_lint.engine import lint_file, lint_text
 from backend_engineer.verify.openapi_lint.rules import RULES
 from tests.conftest import EXAMPLES
 
@@ -80,3 +80,14 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     missing = runner.invoke(app, ["openapi-lint", str(tmp_path / "none.yaml")])
     assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+def test_validates_3_0_and_3_1_with_the_matching_schema() -> None:
+    base = (FIXTURES / "base_ok.yaml").read_text()
+    as_30 = lint_text(base.replace("openapi: 3.1.0", "openapi: 3.0.3"), "a.yaml", ["healthz"])
+    assert [f.code for f in as_30] == ["BE100"], "3.1-only `type: [..., null]` must fail the 3.0 schema"
+    assert lint_text(base, "a.yaml", ["healthz"]) == []
+    for version in ("3.0.3", "3.1.0"):
+        bad = base.replace("openapi: 3.1.0", f"openapi: {version}").replace("in: query", "in: body", 1)
+        flagged = [f for f in lint_text(bad, "a.yaml", ["healthz"]) if f.code == "BE100" and "body" in f.title]
+        assert flagged and flagged[0].line == 19, (version, flagged)

@@ -100,14 +100,21 @@ def fuzz(
     target: str = typer.Argument(..., help="A base URL on loopback, or a service folder (in-process)."),
     spec: Path | None = typer.Option(None, "--spec", help="The OpenAPI file (default: the service's contract)."),
     max_examples: int = typer.Option(20, "--max-examples", min=1, max=500, help="Examples per operation."),
+    header: list[str] = typer.Option([], "--header", "-H", help="An extra request header `Name: value` (repeatable)."),
     fail_on: str = FAIL_ON,
     json_out: bool = JSON,
 ) -> None:
     """Contract fuzzing with schemathesis; failures become findings, crashes blockers (BE4xx)."""
     from backend_engineer.verify.fuzz import FuzzError, run_fuzz
 
+    headers: dict[str, str] = {}
+    for item in header:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            _bad_input(f"--header {item!r}: expected `Name: value`, e.g. -H 'Authorization: Bearer ...'")
+        headers[name.strip()] = value.strip()
     try:
-        findings, stats = run_fuzz(target, spec, max_examples=max_examples)
+        findings, stats = run_fuzz(target, spec, max_examples=max_examples, headers=headers)
     except FuzzError as exc:
         _bad_input(str(exc))
         return

@@ -154,7 +154,10 @@ def _schemathesis(
     return findings, stats
 
 
-def run_fuzz(target: str, spec: Path | None, *, max_examples: int = 20) -> tuple[list[Finding], dict[str, Any]]:
+def run_fuzz(
+    target: str, spec: Path | None, *, max_examples: int = 20, headers: dict[str, str] | None = None
+) -> tuple[list[Finding], dict[str, Any]]:
+    """Fuzz a service folder (served on loopback with an admin token minted from its bundle) or a loopback URL."""
     with tempfile.TemporaryDirectory(prefix="be-fuzz-") as tmp:
         folder = Path(target)
         if folder.is_dir():
@@ -167,7 +170,7 @@ def run_fuzz(target: str, spec: Path | None, *, max_examples: int = 20) -> tuple
                     findings, stats = _schemathesis(
                         str(contract.resolve()),
                         svc.base_url,
-                        {"Authorization": f"Bearer {token}"},
+                        {"Authorization": f"Bearer {token}", **(headers or {})},
                         max_examples,
                         Path(tmp),
                     )
@@ -180,5 +183,5 @@ def run_fuzz(target: str, spec: Path | None, *, max_examples: int = 20) -> tuple
             raise FuzzError(f"{target}: fuzzing targets loopback only (127.0.0.0/8, localhost, ::1)")
         if spec is None or not spec.is_file():
             raise FuzzError("--spec is required (an OpenAPI file) when the target is a URL")
-        findings, stats = _schemathesis(str(spec.resolve()), target, {}, max_examples, Path(tmp))
+        findings, stats = _schemathesis(str(spec.resolve()), target, dict(headers or {}), max_examples, Path(tmp))
         return sort_findings(findings), stats

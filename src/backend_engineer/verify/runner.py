@@ -200,7 +200,10 @@ def _slo(service: Path, options: VerifyOptions) -> CheckResult:
 
     findings, stats = run_slo(service, requests=100 if options.quick else 300)
     bad = [f for f in findings if f.severity >= Severity.MAJOR]
-    groups = "; ".join(f"{k}: p95 {v['p95_ms']} ms / {v['p95_target_ms']}" for k, v in stats["groups"].items())
+    groups = "; ".join(
+        f"{k}: p95 {v['p95_ms']}/{v['p95_target_ms']} ms, p99 {v['p99_ms']}/{v['p99_target_ms']} ms"
+        for k, v in stats["groups"].items()
+    )
     return CheckResult(
         "slo", "failed" if bad else "passed", groups or "no SLO groups", findings=findings, details=stats
     )

@@ -11,7 +11,7 @@ import yaml
 from backend_engineer.findings import Finding, Severity, sort_findings
 from backend_engineer.spec.bundle import dotted
 from backend_engineer.spec.openapi import build_contract, find_dangling_refs
-from backend_engineer.spec.yamlio import YamlError, loads
+from backend_engineer.spec.yamlio import LineIndex, YamlError, loads
 from backend_engineer.verify.openapi_lint.context import LintContext
 from backend_engineer.verify.openapi_lint.rules import RULES
 
@@ -30,7 +30,7 @@ def public_from_bundle(path: Path) -> frozenset[str]:
     return frozenset(str(p) for p in public)
 
 
-def _validate(doc: dict[str, Any], rel: str) -> list[Finding]:
+def _validate(doc: dict[str, Any], rel: str, lines: LineIndex) -> list[Finding]:
     from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     version = str(doc.get("openapi", ""))
@@ -61,7 +61,7 @@ def _validate(doc: dict[str, Any], rel: str) -> list[Finding]:
                     Severity.BLOCKER,
                     f"invalid OpenAPI: {error.message[:200]}",
                     rel,
-                    0,
+                    lines.line_of(tuple(error.absolute_path)),
                     evidence=where,
                     recommendation=f"fix the document so it validates against the OpenAPI {version} schema",
                     category="api-contract",
@@ -127,7 +127,7 @@ def lint_text(text: str, rel: str, public: Iterable[str] = ()) -> list[Finding]:
             )
             for ref, where in dangling
         )
-    findings = _validate(doc, rel)
+    findings = _validate(doc, rel, lines)
     ctx = LintContext(rel, build_contract(doc, lines), frozenset(public))
     for rule in RULES:
         findings.extend(rule.check(ctx))
