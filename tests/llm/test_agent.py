@@ -38,10 +38,12 @@ def test_validated_change_is_committed(repo: Path) -> None:
             {"tool_calls": [call("read", path="calc/ops.py"), call("grep", pattern="def add")]},
             {"tool_calls": [call("write", path="calc/ops.py", content=MUL_SRC)]},
             {"tool_calls": [call("write", path="tests/test_mul.py", content=MUL_TEST)]},
+            {"tool_calls": [call("bash", command="python -m pytest -q -p no:cacheprovider")]},
             {"tool_calls": [call("finish", summary="added mul with a test")]},
         ],
     )
     assert report.status == "completed", report.deviations
+    assert not report.refusals
     assert report.files == ["calc/ops.py", "tests/test_mul.py"]
     assert report.validations == ["tests ok; lint ok"]
     assert git(repo, "rev-parse", "HEAD~1").strip() == before
@@ -75,6 +77,7 @@ def test_broken_change_self_corrects(repo: Path) -> None:
     assert report.validations[0].startswith("tests FAILED\ntests: failed")
     assert report.validations[1] == "tests ok; lint ok"
     assert "a * b" in (repo / "calc/ops.py").read_text()
+    assert report.files == ["calc/ops.py", "tests/test_mul.py"]
 
 
 def test_change_that_keeps_breaking_tests_is_reverted(repo: Path) -> None:

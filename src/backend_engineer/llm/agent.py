@@ -211,7 +211,7 @@ def _finish(run: _Run, message: str, author: str) -> Generator[Event, None, tupl
         yield Event(STAGE, Status.OK, "finished without changing any file")
         return True, ""
     yield Event(STAGE, Status.START, f"validating {len(changed)} changed file(s)")
-    result: Validation = validate(run.root, run.validation_steps)
+    result: Validation = validate(run.root, run.validation_steps, changed)
     report.validations.append(result.summary())
     if result.ok:
         try:

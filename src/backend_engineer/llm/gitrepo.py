@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 Snapshot = dict[str, bytes | None]
+CACHE_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"})
 
 
 class GitError(RuntimeError):
@@ -35,11 +36,14 @@ def is_repo(root: Path) -> bool:
 
 
 def dirty_paths(root: Path) -> list[str]:
+    """Paths that differ from HEAD, untracked ones included; tool caches (bytecode, pytest, mypy) are not changes."""
     out = git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames")
     paths = []
     for entry in out.split(b"\0"):
         if len(entry) > 3:
-            paths.append(entry[3:].decode())
+            rel = entry[3:].decode()
+            if not (CACHE_PARTS & set(rel.split("/")) or rel.endswith(".pyc")):
+                paths.append(rel)
     return sorted(set(paths))
 
 

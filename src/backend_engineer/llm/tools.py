@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,11 @@ def cap(text: str, limit: int = OUTPUT_CAP) -> str:
 
 
 def scrubbed_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not SECRET_ENV.search(k)}
+    """The environment without anything that looks like a secret; this interpreter's bin folder first on PATH."""
+    env = {k: v for k, v in os.environ.items() if not SECRET_ENV.search(k)}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
 
 
 SPECS: tuple[ToolSpec, ...] = (

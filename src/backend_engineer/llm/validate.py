@@ -33,15 +33,23 @@ class Step:
     name: str
     argv: tuple[str, ...] = ()
     func: Callable[[Path], StepResult] | None = None
+    changed_python_only: bool = False
 
-    def run(self, root: Path, timeout_s: float = STEP_TIMEOUT_S) -> StepResult:
+    def run(self, root: Path, timeout_s: float = STEP_TIMEOUT_S, changed: tuple[str, ...] = ()) -> StepResult:
+        """``changed_python_only`` steps (lint) check just the change's Python files, not pre-existing debt."""
         started = time.monotonic()
+        argv = list(self.argv)
+        if self.changed_python_only:
+            files = [p for p in changed if p.endswith(".py") and (root / p).is_file()]
+            if not files:
+                return StepResult(self.name, True, "ok: no changed Python files")
+            argv += files
         if self.func is not None:
             result = self.func(root)
             return StepResult(result.name, result.ok, result.summary, result.output, time.monotonic() - started)
         try:
             proc = subprocess.run(
-                list(self.argv),
+                argv,
                 cwd=root,
                 env=scrubbed_env(),
                 capture_output=True,
@@ -88,7 +96,7 @@ def _migration_check(root: Path) -> StepResult:
 
 
 def detect_steps(root: Path) -> list[Step]:
-    """Tests when the repository has a test folder, ruff when configured, migrations when Alembic is set up."""
+    """Tests when there is a test folder; ruff and mypy when configured; migrations when Alembic is set up."""
     steps: list[Step] = []
     has_tests = (root / "tests").is_dir() or any(root.glob("test_*.py"))
     if has_tests:
@@ -100,9 +108,11 @@ def detect_steps(root: Path) -> list[Step]:
         pyproject.is_file() and "[tool.ruff" in pyproject.read_text(encoding="utf-8", errors="replace")
     )
     if uses_ruff:
-        steps.append(
-            Step("lint", (str(Path(sys.executable).with_name("ruff")), "check", "--output-format", "concise", "."))
-        )
+        ruff = str(Path(sys.executable).with_name("ruff"))
+        steps.append(Step("lint", (ruff, "check", "--output-format", "concise"), changed_python_only=True))
+    if pyproject.is_file() and "[tool.mypy" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        target = "app" if (root / "app").is_dir() else "."
+        steps.append(Step("typecheck", (sys.executable, "-m", "mypy", target)))
     if (root / "alembic.ini").is_file() and (root / "migrations" / "versions").is_dir():
         steps.append(Step("migration-check", func=_migration_check))
     return steps
@@ -131,10 +141,12 @@ class Validation:
         return f"{self.summary()}\n{tail}".strip()
 
 
-def validate(root: Path, steps: list[Step], timeout_s: float = STEP_TIMEOUT_S) -> Validation:
+def validate(
+    root: Path, steps: list[Step], changed: list[str] | None = None, timeout_s: float = STEP_TIMEOUT_S
+) -> Validation:
     out = Validation()
     for step in steps:
-        result = step.run(root, timeout_s)
+        result = step.run(root, timeout_s, tuple(changed or ()))
         out.results.append(result)
         if not result.ok:
             break
