@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -55,3 +56,44 @@ def test_cli_reports_findings(tmp_path: Path) -> None:
         app, ["dep-scan", "--db", str(OSV), "--lock", str(lock(tmp_path, "demo-pkg==1.0\n")), "--json"]
     )
     assert result.exit_code == 1 and "PYSEC-TEST-1" in result.output
+
+
+def test_poetry_and_uv_locks_report_the_line(tmp_path: Path) -> None:
+    for name in ("poetry.lock", "uv.lock"):
+        path = tmp_path / name
+        path.write_text(
+            '[[package]]\nname = "safe"\nversion = "1.0"\n\n[[package]]\nname = "demo_pkg"\nversion = "1.0.5"\n'
+        )
+        findings, stats = scan(OSV, path)
+        assert [(f.code, f.line) for f in findings] == [("BE501", 6)] and stats["packages"] == 2
+
+
+def test_ranges_withdrawn_and_broken_advisories(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    db.mkdir()
+    advisory = {
+        "id": "GHSA-TEST-3",
+        "database_specific": {"severity": "CRITICAL"},
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": "ranged"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"fixed": "1.4"}, {"introduced": "2.0"}]},
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0.5"}, {"last_affected": "0.7"}]},
+                ],
+            },
+            {"package": {"ecosystem": "npm", "name": "ranged"}, "versions": ["1.5"]},
+        ],
+    }
+    (db / "a.json").write_text(json.dumps(advisory))
+    (db / "w.json").write_text(json.dumps({**advisory, "id": "GHSA-GONE", "withdrawn": "2026-01-01T00:00:00Z"}))
+    verdicts = {}
+    for version in ("0.4", "0.6", "0.8", "1.0", "1.3.9", "1.4", "1.9", "2.0", "3.1"):
+        found, _ = scan(db, lock(tmp_path, f"ranged=={version}\n"))
+        verdicts[version] = [f.title.split(": ")[1] for f in found]
+    affected = {v for v, ids in verdicts.items() if ids}
+    assert affected == {"0.6", "1.0", "1.3.9", "2.0", "3.1"}, verdicts
+    assert all(ids in ([], ["GHSA-TEST-3"]) for ids in verdicts.values())
+    (db / "broken.json").write_text("{not json")
+    result = CliRunner().invoke(app, ["dep-scan", "--db", str(db), "--lock", str(lock(tmp_path, "ranged==1.0\n"))])
+    assert result.exit_code == 2 and "broken.json" in result.output and "Traceback" not in result.output

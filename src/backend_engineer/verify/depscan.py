@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from importlib import metadata
@@ -23,35 +24,75 @@ class DepScanError(Exception):
     pass
 
 
+def _parse_advisory(raw: bytes | str, where: str) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise DepScanError(f"{where}: not valid JSON ({exc}); fix or remove this advisory file") from None
+    if not isinstance(data, dict):
+        raise DepScanError(f"{where}: an OSV advisory must be a JSON object with `id` and `affected`")
+    return data
+
+
 def _advisories(db: Path) -> Iterator[dict[str, Any]]:
     if db.is_file() and db.suffix == ".zip":
-        with zipfile.ZipFile(db) as archive:
+        try:
+            archive = zipfile.ZipFile(db)
+        except zipfile.BadZipFile:
+            raise DepScanError(f"{db}: not a readable zip; pass an OSV export (.zip) or a folder") from None
+        with archive:
             for name in archive.namelist():
                 if name.endswith(".json"):
-                    yield json.loads(archive.read(name))
+                    yield _parse_advisory(archive.read(name), f"{db}!{name}")
     elif db.is_dir():
         for path in sorted(db.rglob("*.json")):
-            yield json.loads(path.read_text())
+            yield _parse_advisory(path.read_bytes(), str(path))
     else:
         raise DepScanError(f"{db}: not an OSV database (a folder or a .zip of OSV JSON files)")
 
 
-def _packages(lock: Path | None) -> dict[str, str]:
+Packages = dict[str, tuple[str, int]]
+"""Canonical package name -> (version, 1-based line in the lock file, 0 when installed)."""
+
+
+def _toml_lock(lock: Path) -> Packages:
+    """poetry.lock and uv.lock: ``[[package]]`` tables with name and version."""
+    try:
+        data = tomllib.loads(lock.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise DepScanError(f"{lock}: not valid TOML ({exc})") from None
+    lines = lock.read_text().splitlines()
+    out: Packages = {}
+    for pkg in data.get("package", []):
+        name, version = pkg.get("name"), pkg.get("version")
+        if isinstance(name, str) and isinstance(version, str):
+            line = next((i for i, text in enumerate(lines, 1) if text.strip() == f'name = "{name}"'), 0)
+            out[str(canonicalize_name(name))] = (version, line)
+    return out
+
+
+def _packages(lock: Path | None) -> Packages:
     if lock is None:
         return {
-            str(canonicalize_name(d.metadata["Name"])): d.version
+            str(canonicalize_name(d.metadata["Name"])): (d.version, 0)
             for d in metadata.distributions()
             if d.metadata["Name"]
         }
     if not lock.is_file():
         raise DepScanError(f"{lock}: no such lock or requirements file")
-    out: dict[str, str] = {}
-    for line in lock.read_text().splitlines():
-        match = re.match(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*==\s*([^\s;#]+)", line)
-        if match:
-            out[str(canonicalize_name(match.group(1).split("[")[0]))] = match.group(2)
+    if lock.name in ("poetry.lock", "uv.lock") or lock.suffix == ".toml":
+        out = _toml_lock(lock)
+    else:
+        out = {}
+        for number, line in enumerate(lock.read_text().splitlines(), 1):
+            match = re.match(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*==\s*([^\s;#\\]+)", line)
+            if match:
+                out[str(canonicalize_name(match.group(1).split("[")[0]))] = (match.group(2), number)
     if not out:
-        raise DepScanError(f"{lock}: no pinned `name==version` lines to scan")
+        raise DepScanError(
+            f"{lock}: no pinned packages to scan; pass a requirements file with `name==version` lines, "
+            "a poetry.lock or a uv.lock"
+        )
     return out
 
 
@@ -101,6 +142,8 @@ def scan(db: Path | None, lock: Path | None = None) -> tuple[list[Finding], dict
     advisories = 0
     for adv in _advisories(db):
         advisories += 1
+        if adv.get("withdrawn"):
+            continue
         for affected in adv.get("affected", []):
             pkg = affected.get("package", {})
             if pkg.get("ecosystem", "PyPI") != "PyPI":
@@ -108,8 +151,9 @@ def scan(db: Path | None, lock: Path | None = None) -> tuple[list[Finding], dict
             name = canonicalize_name(pkg.get("name", ""))
             if name not in packages:
                 continue
+            pinned, line = packages[name]
             try:
-                version = Version(packages[name])
+                version = Version(pinned)
             except InvalidVersion:
                 continue
             if _affected(version, affected.get("ranges", []), affected.get("versions", [])):
@@ -121,7 +165,7 @@ def scan(db: Path | None, lock: Path | None = None) -> tuple[list[Finding], dict
                         SEVERITY.get(level, Severity.MAJOR),
                         f"{name} {version}: {adv.get('id', '?')} {adv.get('summary', '')}".strip(),
                         str(lock) if lock else "installed packages",
-                        0,
+                        line,
                         evidence=", ".join(adv.get("aliases", [])),
                         recommendation=f"upgrade to {fixed[-1]}" if fixed else "no fix published; mitigate or replace",
                         category="dependencies",
