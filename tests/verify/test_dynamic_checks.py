@@ -172,3 +172,27 @@ def test_slo_reports_groups_and_catches_n_plus_one(service: Path) -> None:
     )
     findings, stats = run_slo(service, requests=60, concurrency=2)
     assert any(f.code == "BE422" and "listProjects" in f.title for f in findings), stats["queries_per_request"]
+
+
+APPS = Path(__file__).parent / "fixtures" / "apps"
+
+
+def test_fuzz_any_asgi_app_is_silent_when_clean_and_loud_on_planted_defects() -> None:
+    clean, stats = run_fuzz("clean_app:app", None, max_examples=10, app_dir=APPS)
+    assert clean == [] and stats["operations"] == 2
+    result = CliRunner().invoke(
+        app, ["fuzz", "defective_app:app", "--app-dir", str(APPS), "--max-examples", "10", "--json"]
+    )
+    data = json.loads(result.output)
+    assert result.exit_code == 1
+    found = {(f["code"], f["severity"], f["title"].split(":")[0]) for f in data["findings"]}
+    assert ("BE400", "blocker", "GET /divide") in found
+    assert ("BE403", "major", "POST /items") in found
+
+
+def test_fuzz_bad_input_is_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(app, ["fuzz", "nowhere_app:app", "--app-dir", str(tmp_path)])
+    assert missing.exit_code == 2 and "nowhere_app" in missing.output and "Traceback" not in missing.output
+    no_spec = runner.invoke(app, ["fuzz", "clean_app:app", "--app-dir", str(APPS), "--spec", str(tmp_path / "x")])
+    assert no_spec.exit_code == 2 and "--spec" in no_spec.output

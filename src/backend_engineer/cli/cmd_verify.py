@@ -97,10 +97,14 @@ def migration_check(
 
 
 def fuzz(
-    target: str = typer.Argument(..., help="A base URL on loopback, or a service folder (in-process)."),
+    target: str = typer.Argument(
+        ..., help="A generated service folder, an ASGI app `module:attr`, or a base URL on loopback."
+    ),
     spec: Path | None = typer.Option(None, "--spec", help="The OpenAPI file (default: the service's contract)."),
     max_examples: int = typer.Option(20, "--max-examples", min=1, max=500, help="Examples per operation."),
     header: list[str] = typer.Option([], "--header", "-H", help="An extra request header `Name: value` (repeatable)."),
+    app_dir: Path | None = typer.Option(None, "--app-dir", help="Where `module:attr` is imported from (default: .)."),
+    factory: bool = typer.Option(False, "--factory", help="`module:attr` is a factory returning the app."),
     fail_on: str = FAIL_ON,
     json_out: bool = JSON,
 ) -> None:
@@ -114,7 +118,9 @@ def fuzz(
             _bad_input(f"--header {item!r}: expected `Name: value`, e.g. -H 'Authorization: Bearer ...'")
         headers[name.strip()] = value.strip()
     try:
-        findings, stats = run_fuzz(target, spec, max_examples=max_examples, headers=headers)
+        findings, stats = run_fuzz(
+            target, spec, max_examples=max_examples, headers=headers, app_dir=app_dir, factory=factory
+        )
     except FuzzError as exc:
         _bad_input(str(exc))
         return

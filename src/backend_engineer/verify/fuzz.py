@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from backend_engineer.findings import Finding, Severity, sort_findings
-from backend_engineer.verify.service import ServiceError, run_service
+from backend_engineer.verify.service import ServiceError, run_service, serve_asgi
 
 
 class FuzzError(Exception):
@@ -154,11 +156,45 @@ def _schemathesis(
     return findings, stats
 
 
-def run_fuzz(
-    target: str, spec: Path | None, *, max_examples: int = 20, headers: dict[str, str] | None = None
+APP_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def _fuzz_app(
+    app_ref: str, spec: Path | None, app_dir: Path, factory: bool, max_examples: int, headers: dict[str, str], tmp: Path
 ) -> tuple[list[Finding], dict[str, Any]]:
-    """Fuzz a service folder (served on loopback with an admin token minted from its bundle) or a loopback URL."""
+    try:
+        with serve_asgi(app_ref, app_dir, factory=factory) as base:
+            contract = spec
+            if contract is None:
+                response = httpx.get(f"{base}/openapi.json", timeout=10)
+                if response.status_code != 200:
+                    raise FuzzError(f"{app_ref} serves no /openapi.json ({response.status_code}); pass --spec")
+                contract = tmp / "openapi.json"
+                contract.write_text(response.text)
+            return _schemathesis(str(contract.resolve()), base, headers, max_examples, tmp)
+    except ServiceError as exc:
+        raise FuzzError(str(exc)) from exc
+
+
+def run_fuzz(
+    target: str,
+    spec: Path | None,
+    *,
+    max_examples: int = 20,
+    headers: dict[str, str] | None = None,
+    app_dir: Path | None = None,
+    factory: bool = False,
+) -> tuple[list[Finding], dict[str, Any]]:
+    """Fuzz a generated service folder (served on loopback with an admin token minted from its bundle), any
+    ASGI app given as ``module:attr`` (served by uvicorn on loopback), or a URL that is already on loopback."""
+    if spec is not None and not spec.is_file():
+        raise FuzzError(f"--spec {spec}: no such file; pass an OpenAPI document")
     with tempfile.TemporaryDirectory(prefix="be-fuzz-") as tmp:
+        if APP_REF.match(target) and not Path(target).exists():
+            findings, stats = _fuzz_app(
+                target, spec, app_dir or Path.cwd(), factory, max_examples, dict(headers or {}), Path(tmp)
+            )
+            return sort_findings(findings), stats
         folder = Path(target)
         if folder.is_dir():
             contract = spec or folder / "docs" / "openapi.json"
@@ -178,7 +214,7 @@ def run_fuzz(
                 raise FuzzError(str(exc)) from exc
             return sort_findings(findings), stats
         if not target.startswith(("http://", "https://")):
-            raise FuzzError(f"{target}: pass a service folder or an http(s) URL on loopback")
+            raise FuzzError(f"{target}: pass a service folder, an ASGI app as module:attr, or an http(s) loopback URL")
         if not _loopback(target):
             raise FuzzError(f"{target}: fuzzing targets loopback only (127.0.0.0/8, localhost, ::1)")
         if spec is None or not spec.is_file():

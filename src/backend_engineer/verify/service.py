@@ -135,3 +135,36 @@ def run_service(root: Path, *, database_url: str | None = None, timeout: float =
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+
+@contextmanager
+def serve_asgi(app_ref: str, app_dir: Path, *, factory: bool = False, timeout: float = 30.0) -> Iterator[str]:
+    """Serve any ASGI app (``module:attr``) with uvicorn on a free loopback port; yield its base URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", app_ref, "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--app-dir", str(app_dir), "--log-level", "warning", *(["--factory"] if factory else [])]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    with tempfile.TemporaryDirectory(prefix="be-asgi-") as tmp:
+        log = Path(tmp) / "server.log"
+        with log.open("w") as sink:
+            proc = subprocess.Popen(cmd, cwd=app_dir, env=env, stdout=sink, stderr=sink)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    if proc.poll() is not None:
+                        raise ServiceError(f"{app_ref} exited: {log.read_text()[-800:]}")
+                    try:
+                        httpx.get(base + "/", timeout=0.5)
+                        break
+                    except httpx.HTTPError:
+                        time.sleep(0.1)
+                else:
+                    raise ServiceError(f"{app_ref} did not answer on {base} within {timeout}s")
+                yield base
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
