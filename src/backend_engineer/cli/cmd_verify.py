@@ -76,14 +76,19 @@ def migration_check(
     folder: Path = typer.Argument(..., help="A project folder with alembic.ini (or the alembic folder)."),
     pg_url: str | None = typer.Option(None, "--pg-url", help="PostgreSQL server URL for the PostgreSQL round trip."),
     sqlite_only: bool = typer.Option(False, "--sqlite-only", help="Skip PostgreSQL even when it is reachable."),
+    no_squawk: bool = typer.Option(False, "--no-squawk", help="Do not run squawk even when it is installed."),
     fail_on: str = FAIL_ON,
     json_out: bool = JSON,
 ) -> None:
-    """Check Alembic migrations: single head, per-revision round trips, drift, dangerous operations (BE2xx)."""
+    """Check Alembic migrations: single head, per-revision round trips, drift, dangerous operations (BE2xx).
+
+    squawk-cli, when installed, lints the offline SQL as well (BE211)."""
     from backend_engineer.verify.migrations.check import MigrationCheckError, check_project
 
     try:
-        result = check_project(folder, pg_url=None if sqlite_only else pg_url, try_local_pg=not sqlite_only)
+        result = check_project(
+            folder, pg_url=None if sqlite_only else pg_url, try_local_pg=not sqlite_only, squawk=not no_squawk
+        )
     except MigrationCheckError as exc:
         _bad_input(str(exc))
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -165,10 +166,24 @@ def _drop_pg(server_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _squawk(root: Path) -> list[Finding]:
-    binary = shutil.which("squawk")
+def squawk_binary() -> str | None:
+    """squawk-cli is optional: on PATH, or installed next to this interpreter (``pip install squawk-cli``)."""
+    found = shutil.which("squawk")
+    if found:
+        return found
+    sibling = Path(sys.executable).with_name("squawk")
+    return str(sibling) if sibling.is_file() else None
+
+
+REVISION = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.M)
+RUNNING = re.compile(r"^-- Running upgrade .*-> (\S+)\s*$")
+
+
+def _squawk(root: Path, files: list[Path]) -> tuple[list[Finding], str]:
+    """Lint the offline SQL of `alembic upgrade head --sql` with squawk; map each warning to its revision file."""
+    binary = squawk_binary()
     if binary is None:
-        return []
+        return [], "not installed (optional: pip install squawk-cli)"
     sql = subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head", "--sql"],
         cwd=root,
@@ -176,34 +191,59 @@ def _squawk(root: Path) -> list[Finding]:
         text=True,
         timeout=120,
         check=False,
-        env={**os.environ, "DATABASE_URL": "postgresql://postgres@127.0.0.1/postgres"},
+        env={**os.environ, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/postgres"},
     )
     if sql.returncode != 0:
-        return []
+        return [], f"skipped: offline SQL failed ({(sql.stderr.strip().splitlines() or ['?'])[-1][:200]})"
     proc = subprocess.run(
         [binary, "--reporter", "json"], input=sql.stdout, capture_output=True, text=True, timeout=60, check=False
     )
     try:
         rows = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:
-        return []
-    return [
-        Finding(
-            "BE211",
-            Severity.MINOR,
-            f"squawk: {row.get('rule_name', '')}",
-            str(root),
-            int(row.get("line", 0)),
-            evidence=str(row.get("message", ""))[:300],
-            category="migrations",
-            source="squawk",
+        return [], f"skipped: squawk gave no JSON ({proc.stderr.strip()[:200]})"
+    by_revision: dict[str, Path] = {}
+    for script in files:
+        match = REVISION.search(script.read_text(encoding="utf-8", errors="replace"))
+        if match:
+            by_revision[match.group(1)] = script
+    sql_lines = sql.stdout.splitlines()
+    owner: list[str] = []
+    current = ""
+    for line in sql_lines:
+        running = RUNNING.match(line)
+        if running:
+            current = running.group(1)
+        owner.append(current)
+    findings = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        index = int(row.get("line", 0) or 0)
+        revision = owner[index] if 0 <= index < len(owner) else ""
+        statement = sql_lines[index].strip() if 0 <= index < len(sql_lines) else ""
+        path = by_revision.get(revision)
+        if path is None or "alembic_version" in statement:
+            continue
+        findings.append(
+            Finding(
+                "BE211",
+                Severity.MAJOR if str(row.get("level", "")).lower() == "error" else Severity.MINOR,
+                f"squawk {row.get('rule_name', '?')}: {str(row.get('message', ''))[:160]}",
+                str(path),
+                0,
+                evidence=f"{revision}: {statement}"[:400],
+                recommendation=str(row.get("help", ""))[:300],
+                category="migrations",
+                source="squawk",
+            )
         )
-        for row in rows
-        if isinstance(row, dict)
-    ]
+    return findings, f"checked ({len(findings)} warning(s))"
 
 
-def check_project(folder: Path, *, pg_url: str | None = None, try_local_pg: bool = True) -> MigrationResult:
+def check_project(
+    folder: Path, *, pg_url: str | None = None, try_local_pg: bool = True, squawk: bool = True
+) -> MigrationResult:
     root = _project_root(folder)
     result = MigrationResult()
     files = _versions(root)
@@ -238,8 +278,12 @@ def check_project(folder: Path, *, pg_url: str | None = None, try_local_pg: bool
             result.databases["postgresql"] = "checked"
         finally:
             _drop_pg(server, name)
-    result.findings.extend(_squawk(root))
-    result.databases["squawk"] = "checked" if shutil.which("squawk") else "not installed (optional)"
+    if squawk:
+        found, status = _squawk(root, files)
+        result.findings.extend(found)
+        result.databases["squawk"] = status
+    else:
+        result.databases["squawk"] = "skipped by request"
     return _done(result)
 
 
