@@ -1,0 +1,142 @@
+"""LlmEngine: the deterministic scaffold plus the agent for every operation that needs business logic.
+
+It fulfils the :class:`~backend_engineer.engines.base.Engine` contract, so the workflow's gates, plan,
+approvals, verify and handoff apply unchanged. ``render`` writes the scaffold into a scratch git
+repository, lets the agent implement each "needs business logic" port there (validated, else
+reverted to the stub and recorded as a deviation), and returns the planned files' final content.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Generator
+from dataclasses import replace
+from pathlib import Path
+
+from backend_engineer.engines.base import ChangeGroup, EngineProposal, PlannedFile, Refusal
+from backend_engineer.engines.deterministic.engine import DeterministicEngine, render_service
+from backend_engineer.events import Event
+from backend_engineer.llm import gitrepo
+from backend_engineer.llm.agent import AgentReport, Budget
+from backend_engineer.llm.config import LlmConfig, make_model
+from backend_engineer.llm.providers.base import ModelError, ModelPort
+from backend_engineer.llm.tasks import implement_operation, snake
+from backend_engineer.spec.bundle import Bundle
+
+
+class LlmEngine:
+    name = "llm"
+
+    def __init__(
+        self, config: LlmConfig | None = None, model: ModelPort | None = None, budget: Budget | None = None
+    ) -> None:
+        self.config = config
+        self.budget = budget or Budget()
+        self._model = model
+        self._model_error: str | None = None
+        self.reports: list[AgentReport] = []
+        self.events: list[Event] = []
+        self.deviations: list[str] = []
+        self._base = DeterministicEngine()
+
+    def model(self) -> ModelPort:
+        if self._model is None:
+            config = self.config or LlmConfig.from_env()
+            if config is None:
+                raise ModelError(
+                    "no model configured: set BE_LLM_PROVIDER (openai, anthropic or scripted), BE_LLM_MODEL, "
+                    "BE_LLM_BASE_URL and the key variable (OPENAI_API_KEY / ANTHROPIC_API_KEY)"
+                )
+            self._model = make_model(config)
+        return self._model
+
+    def check_support(self, bundle: Bundle) -> list[Refusal]:
+        refusals = []
+        try:
+            self.model()
+        except ModelError as exc:
+            refusals.append(Refusal("environment", "BE_LLM_PROVIDER", str(exc), "configure a model provider"))
+        for r in self._base.check_support(bundle):
+            refusals.append(
+                Refusal(
+                    r.file,
+                    r.field,
+                    r.message.replace("deterministic engine", "scaffold the llm engine builds on"),
+                    "for another stack, use `backend-engineer change REQUEST --repo PATH` on an existing repository",
+                )
+            )
+        return refusals
+
+    def propose(self, bundle: Bundle, repo: Path | None) -> EngineProposal:
+        base = self._base.propose(bundle, repo)
+        needs = [e.operation_id for e in base.endpoints if e.status == "needs business logic"]
+        stubs = {f"app/custom/operations/{snake(op)}.py": op for op in needs}
+        groups = []
+        for group in base.groups:
+            files = [
+                replace(f, purpose=f"implemented by the llm agent: {stubs[f.path]}") if f.path in stubs else f
+                for f in group.files
+            ]
+            if group.key == "custom":
+                present = {f.path for f in files}
+                extra = ["tests/custom/__init__.py"] + [f"tests/custom/test_{snake(op)}.py" for op in needs]
+                for path in extra:
+                    if path not in present and not (repo and (repo / path).exists()):
+                        files.append(PlannedFile(path, "test", "add", "tests written by the llm agent"))
+            groups.append(ChangeGroup(group.key, group.scope, group.title, tuple(files), group.commit_type))
+        notes = [*base.notes] + [
+            f"{op}: the llm agent implements it behind its port, validated or reverted" for op in needs
+        ]
+        return EngineProposal(groups=groups, endpoints=base.endpoints, notes=notes)
+
+    def render(self, bundle: Bundle, proposal: EngineProposal, repo: Path | None) -> dict[str, bytes]:
+        planned = {f.path for f in proposal.files}
+        scaffold = render_service(bundle)
+        out = {p: c for p, c in scaffold.items() if p in planned}
+        ops = [op for path, op in _stub_ops(proposal) if path in planned]
+        if not ops:
+            return out
+        with tempfile.TemporaryDirectory(prefix="be-llm-") as tmp:
+            work = Path(tmp) / "service"
+            for rel, content in scaffold.items():
+                (work / rel).parent.mkdir(parents=True, exist_ok=True)
+                (work / rel).write_bytes(content)
+            _init_repo(work)
+            for op in ops:
+                report = _drain(implement_operation(self.model(), bundle, work, op, self.budget), self.events)
+                self.reports.append(report)
+                if not report.ok:
+                    self.deviations.extend(f"{op}: {d}" for d in report.deviations or [report.status])
+            for rel in planned:
+                path = work / rel
+                if rel.startswith(("app/custom/", "tests/custom/")) and path.is_file():
+                    out[rel] = path.read_bytes()
+        for rel in sorted(planned - set(out)):
+            why = "; ".join(self.deviations) or "the agent did not write it"
+            out[rel] = f'"""Planned for the llm agent\'s tests; not written: {why[:300]}."""\n'.encode()
+        return out
+
+
+def _stub_ops(proposal: EngineProposal) -> list[tuple[str, str]]:
+    return [
+        (f"app/custom/operations/{snake(e.operation_id)}.py", e.operation_id)
+        for e in proposal.endpoints
+        if e.status == "needs business logic"
+    ]
+
+
+def _init_repo(work: Path) -> None:
+    gitrepo.git(work, "init", "-q")
+    gitrepo.git(work, "add", "-A")
+    gitrepo.git(
+        work, "-c", "user.name=backend-engineer", "-c", "user.email=be@localhost", "commit", "-q", "-m", "scaffold"
+    )
+
+
+def _drain(gen: Generator[Event, None, AgentReport], sink: list[Event]) -> AgentReport:
+    while True:
+        try:
+            sink.append(next(gen))
+        except StopIteration as stop:
+            report: AgentReport = stop.value
+            return report
