@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from backend_engineer.events import Event, Status
 from backend_engineer.llm.agent import AgentReport, Budget, run_agent
@@ -14,8 +14,10 @@ from backend_engineer.llm.tools import Toolbox
 from backend_engineer.llm.validate import detect_steps
 from tests.llm.support import FORBIDDEN, MUL_SRC, MUL_TEST, OWNED, call, git, head, status
 
+R = TypeVar("R")
 
-def drain(gen: Generator[Event, None, AgentReport]) -> tuple[list[Event], AgentReport]:
+
+def drain(gen: Generator[Event, None, R]) -> tuple[list[Event], R]:
     events = []
     try:
         while True:

@@ -56,7 +56,7 @@ def test_ledger_marks_transfer_as_needing_business_logic(bundle: Bundle) -> None
 def test_scripted_model_implements_transfer_and_verify_passes(bundle: Bundle, tmp_path: Path) -> None:
     repo = service_repo(bundle, tmp_path / "ledger")
     before = head(repo)
-    events, report = drain(implement_operation(ScriptedModel("ledger_transfer"), bundle, repo, "transferFunds"))
+    _events, report = drain(implement_operation(ScriptedModel("ledger_transfer"), bundle, repo, "transferFunds"))
     assert report.status == "completed", (report.deviations, report.validations)
     assert report.files == [STUB, "tests/custom/__init__.py", "tests/custom/test_transfer_funds.py"]
     assert report.validations == ["tests ok; lint ok; typecheck ok; migration-check ok"]
@@ -70,7 +70,7 @@ def test_scripted_model_implements_transfer_and_verify_passes(bundle: Bundle, tm
 
     options = VerifyOptions(sqlite_only=True, skip=frozenset({"fuzz", "probe", "slo", "dep-scan"}))
     gen = iter_verify(repo, bundle, options)
-    verify_events, verify = drain(gen)  # type: ignore[arg-type]
+    _verify_events, verify = drain(gen)
     checks = {c.name: c for c in verify.checks}
     assert checks["tests"].status == "passed", checks["tests"].summary
     assert checks["tests"].details["passed"] >= 36  # the generated suite plus the six transfer tests
@@ -86,7 +86,7 @@ def test_rogue_model_is_refused_then_reverted(bundle: Bundle, tmp_path: Path) ->
     repo = service_repo(bundle, tmp_path / "ledger")
     before = head(repo)
     stub = (repo / STUB).read_text()
-    events, report = drain(
+    _events, report = drain(
         implement_operation(
             ScriptedModel("ledger_transfer_rogue"), bundle, repo, "transferFunds", Budget(max_corrections=1)
         )

@@ -1,0 +1,254 @@
+"""`change`: the LLM agent carries out a change request on an existing repository, behind plan and approval.
+
+Order: check the repository, ask for missing inputs (exit 3, nothing written), print the plan, ask
+"May I proceed with implementing this backend solution?" (only yes, proceed or execute approve;
+STOP, HALT or ABORT cancel with exit 5 and leave the repository untouched), then run the agent. The
+answer goes into the shared approvals ledger in ``<repo>/.git/backend-engineer/runs/<id>/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import typer
+
+from backend_engineer import exit_codes
+from backend_engineer.cli.output import emit_json, make_console, render_event
+from backend_engineer.llm import clarify, gitrepo
+from backend_engineer.llm.agent import AgentReport, Budget
+from backend_engineer.llm.config import DEFAULT_MODELS, LlmConfig, ProviderName, make_model
+from backend_engineer.llm.providers.base import ModelError
+from backend_engineer.llm.tasks import change_scope, run_change
+from backend_engineer.llm.validate import Step, detect_steps
+from backend_engineer.workflow.approvals import PHRASES, ApprovalRecord, append_ledger, classify
+from backend_engineer.workflow.runs import atomic_write, new_run_id
+
+PHRASE = PHRASES[0]
+EXIT_FOR = {
+    "completed": exit_codes.OK,
+    "no_change": exit_codes.OK,
+    "clarification": exit_codes.INTAKE_INCOMPLETE,
+    "reverted": exit_codes.VERIFY_FAILED,
+    "budget_exhausted": exit_codes.FINDINGS,
+    "error": exit_codes.FINDINGS,
+}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("change")(change)
+
+
+def _fail(message: str, code: int, json_out: bool, **extra: Any) -> None:
+    if json_out:
+        emit_json({"status": "error", "exit_code": code, "message": message, **extra})
+    else:
+        make_console(stderr=True).print(f"[FAIL] {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def _plan(request: str, repo: Path, config: LlmConfig, budget: Budget, steps: list[Step]) -> dict[str, Any]:
+    scope = change_scope(repo)
+    return {
+        "request": request,
+        "repo": str(repo),
+        "head": gitrepo.git(repo, "rev-parse", "HEAD").decode().strip(),
+        "model": config.describe(),
+        "owned": list(scope.owned),
+        "forbidden": list(scope.forbidden),
+        "max_files": scope.max_files,
+        "validation": [s.name for s in steps] or ["none found"],
+        "budget": {
+            "max_steps": budget.max_steps,
+            "max_cost_usd": budget.max_cost_usd,
+            "max_corrections": budget.max_corrections,
+        },
+        "on_failure": "restore every changed file; nothing is committed",
+    }
+
+
+def _print_plan(plan: dict[str, Any]) -> None:
+    console = make_console()
+    console.print("Plan for the change", markup=False)
+    console.print(f"  request:    {plan['request']}", markup=False)
+    console.print(f"  repository: {plan['repo']} at {plan['head'][:12]}", markup=False)
+    console.print(f"  model:      {plan['model']}", markup=False)
+    console.print(f"  may write:  {', '.join(plan['owned'])} (at most {plan['max_files']} files)", markup=False)
+    console.print(f"  never:      {', '.join(plan['forbidden'])}", markup=False)
+    console.print(f"  validate:   {', '.join(plan['validation'])}; commit only if they pass", markup=False)
+    b = plan["budget"]
+    console.print(
+        f"  budget:     {b['max_steps']} model turns, ${b['max_cost_usd']:.2f}, {b['max_corrections']} self-correction(s)",
+        markup=False,
+    )
+
+
+def change(
+    request: str = typer.Argument(..., help='The change, e.g. "add last_login_at to users".'),
+    repo: Path = typer.Option(..., "--repo", help="The git repository to change."),
+    provider: str | None = typer.Option(
+        None, "--provider", help="openai, anthropic or scripted (default BE_LLM_PROVIDER)."
+    ),
+    model: str | None = typer.Option(None, "--model", help="Model name (default BE_LLM_MODEL or the provider's)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible or Anthropic endpoint."),
+    api_key_env: str | None = typer.Option(None, "--api-key-env", help="Environment variable holding the key."),
+    script: str | None = typer.Option(
+        None, "--script", help="Script for the scripted provider (file or shipped name)."
+    ),
+    max_steps: int = typer.Option(30, "--max-steps", min=1, help="Hard limit on model turns."),
+    max_cost: float = typer.Option(2.0, "--max-cost", min=0.0, help="Hard limit on spend in USD."),
+    max_corrections: int = typer.Option(2, "--max-corrections", min=0, help="Self-corrections before reverting."),
+    check: list[str] = typer.Option([], "--check", help="Validation command (repeatable); default: detected."),
+    yes: bool = typer.Option(False, "--yes", help="Approve the plan without asking (recorded)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Carry out a change request with the LLM agent: clarify, plan, approve, change, validate, commit or revert."""
+    repo = repo.resolve()
+    if not repo.is_dir() or not gitrepo.is_repo(repo):
+        _fail(
+            f"--repo {repo}: not a git repository",
+            exit_codes.BAD_INPUT,
+            json_out,
+            fix="pass the root of a git repository (git init; commit the current state)",
+        )
+    try:
+        gitrepo.git(repo, "rev-parse", "HEAD")
+    except gitrepo.GitError:
+        _fail(
+            f"--repo {repo}: the repository has no commit yet",
+            exit_codes.BAD_INPUT,
+            json_out,
+            fix="commit the current state first",
+        )
+    dirty = gitrepo.dirty_paths(repo)
+    if dirty:
+        _fail(
+            f"--repo {repo}: uncommitted changes in {dirty[:5]}",
+            exit_codes.CONFLICT,
+            json_out,
+            fix="commit or stash them so the agent's change can be validated and reverted on its own",
+        )
+    try:
+        env = LlmConfig.from_env()
+    except ModelError as exc:
+        _fail(str(exc), exit_codes.BAD_INPUT, json_out)
+        return
+    chosen = provider or (env.provider if env else None)
+    if chosen not in DEFAULT_MODELS:
+        _fail(
+            f"--provider {chosen!r}: choose openai, anthropic or scripted (or set BE_LLM_PROVIDER)",
+            exit_codes.BAD_INPUT,
+            json_out,
+        )
+    same = env is not None and env.provider == chosen
+    config = LlmConfig(
+        provider=cast(ProviderName, chosen),
+        model=model or (env.model if env and same else None),
+        base_url=base_url or (env.base_url if env and same else None),
+        api_key_env=api_key_env or (env.api_key_env if env and same else None),
+        script=script or (env.script if env and same else None),
+    )
+    try:
+        port = make_model(config)
+    except ModelError as exc:
+        _fail(str(exc), exit_codes.BAD_INPUT, json_out)
+        return
+    missing = clarify.for_change(request, repo)
+    if missing:
+        if json_out:
+            emit_json({"status": "clarification", "exit_code": exit_codes.INTAKE_INCOMPLETE, **missing.to_dict()})
+        else:
+            make_console().print(f"[ASK] {missing.render()}", markup=False)
+        raise typer.Exit(exit_codes.INTAKE_INCOMPLETE)
+    budget = Budget(max_steps=max_steps, max_cost_usd=max_cost, max_corrections=max_corrections)
+    steps = [Step(f"check {i + 1}", ("bash", "-c", cmd)) for i, cmd in enumerate(check)] or detect_steps(repo)
+    plan = _plan(request, repo, config, budget, steps)
+    plan_hash = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+    run_id = new_run_id()
+    run_dir = (
+        Path(gitrepo.git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
+        / "backend-engineer"
+        / "runs"
+        / run_id
+    )
+    atomic_write(run_dir / "plan.json", json.dumps({**plan, "plan_hash": plan_hash}, indent=2))
+    if not json_out:
+        _print_plan(plan)
+    answer, via = ("yes", "--yes flag") if yes else (_ask(json_out), "interactive prompt")
+    decision = classify(answer)
+    append_ledger(
+        run_dir,
+        ApprovalRecord(
+            run_id, plan_hash, PHRASE, answer, decision, via, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        ),
+    )
+    if decision == "cancelled":
+        _fail(
+            f"cancelled by {answer.strip()!r}; the repository is untouched",
+            exit_codes.CANCELLED,
+            json_out,
+            run_dir=str(run_dir),
+        )
+    if decision == "declined":
+        _fail(
+            f"{answer.strip()!r} is not an explicit approval (answer yes, proceed or execute); nothing was changed",
+            exit_codes.NOT_APPROVED,
+            json_out,
+            run_dir=str(run_dir),
+        )
+    console = make_console(stderr=json_out)
+    events = []
+    gen = run_change(port, request, repo, budget, steps)
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            report: AgentReport = stop.value
+            break
+        events.append(event.to_dict())
+        if not json_out:
+            render_event(console, event)
+    atomic_write(run_dir / "report.json", json.dumps(report.to_dict(), indent=2, default=str))
+    atomic_write(run_dir / "events.jsonl", "".join(json.dumps(e, default=str) + "\n" for e in events))
+    code = EXIT_FOR[report.status]
+    if json_out:
+        emit_json(
+            {
+                "status": report.status,
+                "exit_code": code,
+                "run_dir": str(run_dir),
+                "plan": plan,
+                "approval": {"phrase": PHRASE, "answer": answer, "via": via},
+                "report": report.to_dict(),
+            }
+        )
+    else:
+        _print_report(report, run_dir)
+    raise typer.Exit(code)
+
+
+def _ask(json_out: bool) -> str:
+    stream = sys.stderr if json_out else sys.stdout
+    stream.write(f"[ASK] {PHRASE} ")
+    stream.flush()
+    line = sys.stdin.readline()
+    return line.strip() if line else "abort"
+
+
+def _print_report(report: AgentReport, run_dir: Path) -> None:
+    console = make_console()
+    label = "[PASS]" if report.ok else "[FAIL]"
+    console.print(f"{label} {report.status}: {report.steps} model turn(s), ${report.cost_usd:.4f}", markup=False)
+    if report.commit:
+        console.print(f"  commit {report.commit[:12]}: {', '.join(report.files)}", markup=False)
+    for v in report.validations:
+        console.print(f"  validation: {v.replace(chr(10), ' | ')}", markup=False)
+    for d in report.deviations:
+        console.print(f"  deviation: {d}", markup=False)
+    for r in report.refusals:
+        console.print(f"  refused: {r}", markup=False)
+    console.print(f"  run folder: {run_dir}", markup=False)
