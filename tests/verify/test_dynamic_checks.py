@@ -196,3 +196,14 @@ def test_fuzz_bad_input_is_exit_2(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "nowhere_app" in missing.output and "Traceback" not in missing.output
     no_spec = runner.invoke(app, ["fuzz", "clean_app:app", "--app-dir", str(APPS), "--spec", str(tmp_path / "x")])
     assert no_spec.exit_code == 2 and "--spec" in no_spec.output
+
+
+def test_slo_check_cli_reports_p95_p99_and_queries(service: Path) -> None:
+    result = CliRunner().invoke(app, ["slo-check", str(service), "--requests", "20", "--concurrency", "2", "--json"])
+    data = json.loads(result.output)
+    assert result.exit_code == 0, data
+    for group in data["stats"]["groups"].values():
+        assert 0 < group["p95_ms"] <= group["p99_ms"] and group["p95_target_ms"] > 0 and group["errors"] == 0
+    assert data["stats"]["queries_per_request"] and all(q >= 1 for q in data["stats"]["queries_per_request"].values())
+    bad = CliRunner().invoke(app, ["slo-check", str(GOLDEN.parent)])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
