@@ -114,7 +114,7 @@ def test_fuzz_has_no_major_findings_on_the_generated_service(service: Path) -> N
     assert [f.title for f in findings if f.severity >= Severity.MAJOR] == []
 
 
-def test_fuzz_turns_a_crash_into_a_blocker(service: Path) -> None:
+def test_fuzz_turns_a_crash_and_ignored_auth_into_blockers(service: Path) -> None:
     plant(
         service,
         "app/entrypoints/api/handlers.py",
@@ -122,8 +122,16 @@ def test_fuzz_turns_a_crash_into_a_blocker(service: Path) -> None:
         "    raise RuntimeError('boom')\n    with _uow(request, principal) as uow:\n        "
         "record = services.get_item(",
     )
+    plant(
+        service,
+        "app/platform/security.py",
+        '        raise Unauthorized("a bearer token is required", headers=CHALLENGE)',
+        '        return Principal("anonymous", "fuzz-tenant", tuple(ROLES))',
+    )
     findings, _ = run_fuzz(str(service), None, max_examples=5)
     assert any(f.code == "BE400" and f.severity == Severity.BLOCKER for f in findings)
+    ignored_auth = [f for f in findings if f.code == "BE402" and "without authentication" in f.title]
+    assert ignored_auth and all(f.severity == Severity.BLOCKER for f in ignored_auth)
 
 
 def test_fuzz_cli_over_a_loopback_url(service: Path) -> None:
