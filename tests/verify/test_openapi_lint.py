@@ -22,7 +22,10 @@ CODES = [rule.CODE for rule in RULES]
 
 
 def _snapshot(findings: list, name: Path) -> list[dict]:
-    rows = [{"code": f.code, "severity": f.severity.label, "line": f.line, "title": f.title} for f in findings]
+    rows = [
+        {"code": f.code, "severity": f.severity.label, "line": f.line, "title": f.title, "evidence": f.evidence}
+        for f in findings
+    ]
     if os.environ.get("BE_UPDATE_SNAPSHOTS") == "1":
         name.write_text(json.dumps(rows, indent=2) + "\n")
     return rows

@@ -14,13 +14,20 @@ TITLE = "operation without authentication"
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for op in ctx.contract.operations:
-        if (op.security is None or len(op.security) == 0 or all(not s for s in op.security)) and not ctx.is_public(op):
-            yield ctx.finding(
-                CODE,
-                SEVERITY,
-                f"{op.operation_id}: {TITLE}",
-                op.pointer,
-                f"{op.method.upper()} {op.path} has no effective security requirement",
-                "add a security requirement (or a global one), or list the operation as public "
-                "(security.yaml public_operations, or x-public: true)",
-            )
+        if ctx.is_public(op):
+            continue
+        if not op.security:
+            why = "has no effective security requirement"
+        elif any(not alternative for alternative in op.security):
+            why = "lists an empty `{}` security alternative, so anonymous calls are accepted"
+        else:
+            continue
+        yield ctx.finding(
+            CODE,
+            SEVERITY,
+            f"{op.operation_id}: {TITLE}",
+            op.pointer,
+            f"{op.method.upper()} {op.path} {why}",
+            "add a security requirement (or a global one), or list the operation as public "
+            "(security.yaml public_operations, or x-public: true)",
+        )
