@@ -51,6 +51,18 @@ def test_probe_reports_a_tenant_leak_as_a_blocker(service: Path) -> None:
     assert leaks and all(f.severity == Severity.BLOCKER for f in leaks)
 
 
+def test_probe_reports_a_list_only_tenant_leak(service: Path) -> None:
+    plant(
+        service,
+        "app/adapters/sql.py",
+        "        meta = ENTITIES[entity]\n        table, where = self._scoped(entity, tenant_id)\n        order, pk",
+        "        meta = ENTITIES[entity]\n        table, where = self._scoped(entity, tenant_id)[0], []\n        order, pk",
+    )
+    leaks = [f for f in run_probe(service)[0] if f.code == "BE410"]
+    assert any(f.title.startswith("listProjects: another tenant's list shows") for f in leaks), leaks
+    assert all(f.severity == Severity.BLOCKER for f in leaks)
+
+
 def test_probe_reports_missing_authorization_and_ssrf(service: Path) -> None:
     plant(
         service,

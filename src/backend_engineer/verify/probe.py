@@ -129,7 +129,35 @@ def _expected(bundle: Bundle) -> tuple[dict[str, str], dict[str, list[str]], set
     return dict(authz.operations), {r: list(p) for r, p in authz.roles.items()}, set(authz.public_operations)
 
 
+def _foreign_ids_listed(p: Prober, ids: dict[str, str], public: set[str]) -> None:
+    """Collections without path parameters, listed by another tenant, must not show the owner's ids."""
+    owned = set(ids.values())
+    for op in p.api.operations:
+        if op.method != "get" or op.path_params or op.operation_id in public or op.path.endswith("}"):
+            continue
+        response = p.call(op, ids, p.headers("probe-intruder"))
+        p.stats["cross_tenant"] = p.stats.get("cross_tenant", 0) + 1
+        try:
+            body = response.json()
+        except ValueError:
+            continue
+        items = body.get("items") if isinstance(body, dict) else body
+        leaked = sorted(
+            str(item.get("id")) for item in items or [] if isinstance(item, dict) and str(item.get("id")) in owned
+        )
+        if leaked:
+            p.add(
+                "BE410",
+                Severity.BLOCKER,
+                f"{op.operation_id}: another tenant's list shows {len(leaked)} foreign item(s)",
+                op,
+                ", ".join(leaked[:5]),
+                "filter list queries by the caller's tenant (and enforce it with row-level security)",
+            )
+
+
 def _cross_tenant(p: Prober, ids: dict[str, str], public: set[str]) -> None:
+    _foreign_ids_listed(p, ids, public)
     for op in p.api.operations:
         if not op.path_params or op.operation_id in public:
             continue
