@@ -108,6 +108,19 @@ def test_probe_cli_reports_an_unenforced_body_limit(service: Path) -> None:
     assert {(f["code"], f["severity"]) for f in data["findings"]} == {("BE416", "major")}
 
 
+def test_probe_reports_idempotency_key_reuse_without_conflict(service: Path) -> None:
+    plant(
+        service,
+        "app/entrypoints/api/handlers.py",
+        '                if saved["fingerprint"] != fingerprint:',
+        "                if False:",
+    )
+    findings, _ = run_probe(service)
+    conflicts = [f for f in findings if f.code == "BE414" and "not 409" in f.title]
+    assert conflicts and {f.title.split(":")[0] for f in conflicts} >= {"createProject"}
+    assert not [f for f in findings if f.code == "BE414" and "not replayed" in f.title]
+
+
 def test_fuzz_flags_errors_outside_the_envelope(service: Path) -> None:
     plant(
         service,

@@ -186,17 +186,18 @@ def _roles(
         if op.operation_id in public:
             continue
         needed = permissions.get(op.operation_id)
-        for role, granted in sorted(roles.items()):
+        for role, granted in [*sorted(roles.items()), ("", [])]:
             if op.method == "delete":
                 ids = {**ids, **_seed(p, tenant)}
-            response = p.call(op, ids, p.headers(tenant, [role]), p.body(op))
+            response = p.call(op, ids, p.headers(tenant, [role] if role else []), p.body(op))
             p.stats["role_matrix"] = p.stats.get("role_matrix", 0) + 1
             allowed = needed is not None and needed in granted
             if not allowed and response.status_code != 403:
                 p.add(
                     "BE411",
                     Severity.BLOCKER,
-                    f"{op.operation_id}: role `{role}` lacks `{needed}` but got {response.status_code}",
+                    f"{op.operation_id}: {f'role `{role}`' if role else 'a token without roles'} lacks `{needed}` "
+                    f"but got {response.status_code}",
                     op,
                     response.text[:300],
                     "deny by default: check the permission before doing anything",
