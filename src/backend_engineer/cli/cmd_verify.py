@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from backend_engineer import exit_codes
-from backend_engineer.cli.output import emit_json, make_console, render_event, render_findings
+from backend_engineer.cli.output import emit_json, make_console, render_event, render_findings, status_label
 from backend_engineer.events import Event
 from backend_engineer.findings import Finding, Severity
 
@@ -53,6 +53,8 @@ def _bad_input(message: str) -> None:
     make_console(stderr=True).print(f"[FAIL] {message}", markup=False)
     raise typer.Exit(exit_codes.BAD_INPUT)
 
+
+_EVENT_STATUS = {"passed": "ok", "failed": "fail", "error": "fail", "skipped": "skip"}
 
 FAIL_ON = typer.Option("major", "--fail-on", help="Exit 1 when a finding is at least this severe.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -242,6 +244,14 @@ def verify(
         emit_json({**report.to_dict(), "written": [str(p) for p in paths]})
     else:
         console = make_console()
-        render_findings(console, report.findings, "verify")
-        console.print(f"{'[PASS]' if report.ok else '[FAIL]'} verification; wrote {paths[0]}", markup=False)
+        shown = [f for f in report.findings if f.severity > Severity.INFO]
+        render_findings(console, shown, "verify")
+        hidden = len(report.findings) - len(shown)
+        for check in report.checks:
+            console.print(f"{status_label(_EVENT_STATUS[check.status])} {check.name}: {check.summary}", markup=False)
+        console.print(
+            f"{'[PASS]' if report.ok else '[FAIL]'} verification; {hidden} info finding(s) only in the report; "
+            f"wrote {paths[0]} and {paths[1].name}",
+            markup=False,
+        )
     raise typer.Exit(exit_codes.OK if report.ok else exit_codes.VERIFY_FAILED)

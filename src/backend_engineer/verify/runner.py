@@ -216,7 +216,7 @@ def _deps(service: Path, options: VerifyOptions) -> CheckResult:
         return CheckResult(
             "dep-scan",
             "skipped",
-            "no advisory database configured (pass an OSV folder or zip); vulnerabilities were NOT checked",
+            "no advisory database configured (pass --advisory-db with an OSV folder or zip); vulnerabilities were NOT checked",
         )
     findings, stats = scan(options.advisory_db)
     bad = [f for f in findings if f.severity >= Severity.MAJOR]

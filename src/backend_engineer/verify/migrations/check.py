@@ -238,7 +238,7 @@ def _squawk(root: Path, files: list[Path]) -> tuple[list[Finding], str]:
                 source="squawk",
             )
         )
-    return findings, f"checked ({len(findings)} warning(s))"
+    return findings, f"checked ({len(set(findings))} warning(s))"
 
 
 def check_project(
