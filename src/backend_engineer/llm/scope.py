@@ -51,7 +51,7 @@ class ScopePolicy:
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
-        self.forbidden = tuple(self.forbidden) + ALWAYS_FORBIDDEN
+        self.forbidden = tuple(dict.fromkeys((*self.forbidden, *ALWAYS_FORBIDDEN)))
         self.owned = tuple(self.owned) or ("**",)
 
     @classmethod

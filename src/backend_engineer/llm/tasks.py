@@ -97,7 +97,7 @@ def change_scope(repo: Path, max_files: int | None = None) -> ScopePolicy:
         loaded = load_bundle(bundle_dir)
         company = loaded.bundle.company if loaded.bundle else None
     policy = ScopePolicy.from_company(repo, company, max_files)
-    policy.forbidden = (*policy.forbidden, ".backend-engineer/**")
+    policy.forbidden = tuple(dict.fromkeys((*policy.forbidden, ".backend-engineer/**")))
     return policy
 
 
