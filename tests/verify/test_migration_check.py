@@ -50,6 +50,11 @@ def test_round_trip_on_postgresql(postgres_url: str) -> None:
     clean = check_project(FIXTURES / "clean", pg_url=server, squawk=False)
     assert clean.findings == [] and clean.databases["postgresql"] == "checked"
     noop = check_project(FIXTURES / "noop_downgrade", pg_url=server, squawk=False)
+    rls = check_project(FIXTURES / "rls_leftover", pg_url=server, squawk=False)
+    assert [(f.code, f.title) for f in rls.findings] == [
+        ("BE209", "postgresql: downgrade of 0003 does not restore the previous schema")
+    ]
+    assert "row_level_security" in rls.findings[0].evidence and rls.findings[0].path.endswith("0003_rev.py")
     assert any(f.code == "BE209" and f.title.startswith("postgresql") for f in noop.findings)
 
 

@@ -107,9 +107,7 @@ def _roundtrip(root: Path, url: str, label: str) -> list[Finding]:
                     f"{label}: downgrade of {step['revision']} does not restore the previous schema",
                     step["file"],
                     0,
-                    evidence=f"tables differing: {step['diff_tables']}"
-                    if step["diff_tables"]
-                    else "columns, indexes or foreign keys differ",
+                    evidence=f"differing after the downgrade: {', '.join(step['diff_tables'])}",
                     recommendation="make downgrade() reverse every step of upgrade()",
                     category="migrations",
                     source="migration-check",

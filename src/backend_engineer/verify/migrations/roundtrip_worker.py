@@ -31,10 +31,53 @@ def snapshot(url: str) -> dict[str, Any]:
                 "fks": sorted(
                     [list(f["constrained_columns"]), f["referred_table"]] for f in inspector.get_foreign_keys(table)
                 ),
+                "uniques": sorted(
+                    [u["name"] or "", list(u["column_names"])] for u in inspector.get_unique_constraints(table)
+                ),
+                "checks": sorted([c["name"] or "", str(c["sqltext"])] for c in inspector.get_check_constraints(table)),
             }
+        if engine.dialect.name == "postgresql":
+            out["(postgresql objects)"] = _postgres_objects(engine)
         return out
     finally:
         engine.dispose()
+
+
+PG_OBJECTS = {
+    "row_level_security": "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+    "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relname <> 'alembic_version'",
+    "policies": "SELECT tablename, policyname, cmd, coalesce(qual, ''), coalesce(with_check, '') "
+    "FROM pg_policies WHERE schemaname = 'public'",
+    "enums": "SELECT t.typname, e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
+    "WHERE t.typnamespace = 'public'::regnamespace",
+    "triggers": "SELECT c.relname, tg.tgname FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid "
+    "WHERE NOT tg.tgisinternal AND c.relnamespace = 'public'::regnamespace",
+    "functions": "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace",
+    "sequences": "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'",
+}
+
+
+def _postgres_objects(engine: sa.Engine) -> dict[str, list[list[str]]]:
+    """What the inspector does not see but a downgrade must undo: RLS, policies, enums, triggers, functions."""
+    with engine.connect() as conn:
+        return {
+            name: sorted([str(v) for v in row] for row in conn.execute(sa.text(query)))
+            for name, query in PG_OBJECTS.items()
+        }
+
+
+def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """``table.part`` (or a whole table) for every piece of the schema that differs."""
+    out = []
+    for key in sorted(set(before) | set(after)):
+        left, right = before.get(key), after.get(key)
+        if left == right:
+            continue
+        if isinstance(left, dict) and isinstance(right, dict):
+            out += [f"{key}.{part}" for part in sorted(set(left) | set(right)) if left.get(part) != right.get(part)]
+        else:
+            out.append(key)
+    return out
 
 
 def main() -> int:
@@ -63,7 +106,7 @@ def main() -> int:
             "changed": after != previous,
             "restored": back == previous,
             "reapplied": True,
-            "diff_tables": sorted(set(back) ^ set(previous)),
+            "diff_tables": _differences(previous, back),
         }
         steps.append(step)
         if back != previous:
