@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from backend_engineer.llm.scope import ScopePolicy
 from backend_engineer.llm.tools import SPECS, Toolbox
 from backend_engineer.llm.validate import detect_steps
 from tests.llm.fake_server import FakeModelServer
-from tests.llm.support import FORBIDDEN, OWNED, call, head, status
+from tests.llm.support import FORBIDDEN, MUL_SRC, MUL_TEST, OWNED, call, git, head, status
 
 SECRET = "sk-test-DO-NOT-LOG-1234567890"
 
@@ -132,3 +133,30 @@ def test_cost_budget_exhaustion_stops_cleanly(fake: FakeModelServer, make: objec
     assert head(repo) == before and status(repo) == ""
     assert len(fake.requests) == 3
     assert all(SECRET not in str(e.to_dict()) for e in events)
+
+
+@pytest.mark.parametrize("make", [_openai, _anthropic], ids=["openai", "anthropic"])
+def test_agent_completes_a_change_over_the_wire(fake: FakeModelServer, make: object, repo: Path) -> None:
+    provider = make(fake)  # type: ignore[operator]
+    fake.push(
+        {"tool_calls": [call("read", path="calc/ops.py")]},
+        {
+            "tool_calls": [
+                call("write", path="calc/ops.py", content=MUL_SRC),
+                call("write", path="tests/test_mul.py", content=MUL_TEST),
+            ]
+        },
+        {"tool_calls": [call("finish", summary="mul")]},
+    )
+    toolbox = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN))
+    gen = run_agent(provider, "add mul", toolbox, detect_steps(repo), Budget(max_steps=5))
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        report = stop.value
+    assert report.status == "completed" and report.files == ["calc/ops.py", "tests/test_mul.py"]
+    assert (report.input_tokens, report.output_tokens) == (30, 15)
+    second = json.dumps(fake.requests[1]["body"])
+    assert "def add(a: int, b: int)" in second  # the read result went back to the model
+    assert git(repo, "log", "-1", "--format=%s").strip() == "feat: add mul"
