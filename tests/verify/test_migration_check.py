@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,14 @@ def test_squawk_findings_map_to_their_revision_files() -> None:
         "squawk prefer-bigint-over-int",
         "squawk prefer-identity",
     }
+
+
+def test_unchecked_drift_is_said_not_hidden(tmp_path: Path) -> None:
+    project = tmp_path / "nometa"
+    shutil.copytree(FIXTURES / "clean", project, ignore=shutil.ignore_patterns("__pycache__"))
+    env = project / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("target_metadata=metadata", "target_metadata=None"))
+    found = check_project(project, try_local_pg=False, squawk=False).findings
+    assert [(f.code, f.severity, f.title) for f in found] == [
+        ("BE210", Severity.MINOR, "sqlite: model drift was not checked")
+    ]

@@ -125,6 +125,20 @@ def _roundtrip(root: Path, url: str, label: str) -> list[Finding]:
                     source="migration-check",
                 )
             )
+    if str(data.get("drift_status", "checked")) != "checked":
+        out.append(
+            Finding(
+                "BE210",
+                Severity.MINOR,
+                f"{label}: model drift was not checked",
+                str(root / "alembic.ini"),
+                0,
+                evidence=str(data["drift_status"])[:400],
+                recommendation="set target_metadata in env.py so autogenerate can compare the models",
+                category="migrations",
+                source="migration-check",
+            )
+        )
     if data.get("drift"):
         out.append(
             Finding(
