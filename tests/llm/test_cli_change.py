@@ -146,3 +146,51 @@ def test_openai_provider_through_the_cli(repo: Path, fake: FakeModelServer, monk
     assert out["plan"]["model"] == f"openai:m at {fake.url}/v1"
     assert out["report"]["steps"] == 3 and len(fake.requests) == 4
     assert "sk-cli-secret-000" not in result.output
+
+
+def test_another_stack_with_explicit_checks(tmp_path: Path) -> None:
+    """A shell project the deterministic engine does not support: the agent works with the given checks."""
+    repo = tmp_path / "shell"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src/greet.sh").write_text('greet() { echo "hello $1"; }\n')
+    (repo / "check.sh").write_text(
+        '. src/greet.sh\n[ "$(greet bob)" = "hello bob" ] && [ "$(shout bob)" = "HELLO BOB" ]\n'
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    turns = [
+        {
+            "tool_calls": [
+                call(
+                    "edit",
+                    path="src/greet.sh",
+                    old_string="}\n",
+                    new_string='}\nshout() { greet "$1" | tr a-z A-Z; }\n',
+                )
+            ]
+        },
+        {"tool_calls": [call("finish", summary="shout")]},
+    ]
+    result = runner.invoke(
+        app,
+        [
+            "change",
+            "add a shout function to greet",
+            "--repo",
+            str(repo),
+            "--provider",
+            "scripted",
+            "--script",
+            script(tmp_path, turns),
+            "--check",
+            "sh check.sh",
+            "--yes",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["plan"]["validation"] == ["check 1"]
+    assert out["report"]["validations"] == ["check 1 ok"]
+    assert "shout()" in git(repo, "show", "HEAD:src/greet.sh")
