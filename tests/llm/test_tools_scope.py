@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,10 @@ def test_bash_runs_with_timeout_cap_and_no_keys(box: Toolbox, monkeypatch: pytes
     monkeypatch.setenv("OPENAI_API_KEY", "sk-hidden")
     out = box.run("bash", {"command": "echo key=${OPENAI_API_KEY:-none}; pwd"})
     assert out.ok and "key=none" in out.output and str(box.root) in out.output
-    slow = box.run("bash", {"command": "sleep 30", "timeout": 1})
-    assert not slow.ok and "timed out after 1s" in slow.output
+    started = time.monotonic()
+    slow = box.run("bash", {"command": "echo partial; sleep 30; echo never", "timeout": 1})
+    assert not slow.ok and "timed out after 1s" in slow.output and "partial" in slow.output
+    assert "never" not in slow.output and time.monotonic() - started < 10
     big = box.run("bash", {"command": "python3 -c \"print('x' * 50000)\""})
     assert len(big.output) < 2200 and "characters elided" in big.output
 
@@ -89,3 +92,14 @@ def test_bash_changes_outside_scope_are_restored(box: Toolbox, repo: Path) -> No
     assert (repo / "infra/deploy.sh").read_text().startswith("#!/bin/sh")
     assert not (repo / "README.md").exists()
     assert (repo / "calc/fine.py").exists()
+
+
+def test_validation_steps_time_out_and_summarise(repo: Path) -> None:
+    from backend_engineer.llm.validate import Step, detect_steps, validate
+
+    assert [s.name for s in detect_steps(repo)] == ["tests", "lint"]
+    started = time.monotonic()
+    result = validate(repo, [Step("slow", ("bash", "-c", "sleep 30 & wait"))], timeout_s=1)
+    assert not result.ok and result.summary() == "slow FAILED\nslow: timed out after 1s"
+    assert time.monotonic() - started < 10
+    assert validate(repo, detect_steps(repo), ["calc/ops.py"]).summary() == "tests ok; lint ok"

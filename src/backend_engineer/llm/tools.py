@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -144,6 +145,32 @@ SPECS: tuple[ToolSpec, ...] = (
 )
 
 
+def run_shell(command: str, cwd: Path, timeout: float) -> tuple[int, str]:
+    """Run ``bash -c`` in its own process group; on timeout the whole group is killed, children included."""
+    code, out = run_argv(["bash", "-c", command], cwd, timeout)
+    return (-1, f"timed out after {timeout:.0f}s\n{out}") if code is None else (code, f"exit {code}\n{out}")
+
+
+def run_argv(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
+    """Exit code (None on timeout) and combined output; a timeout kills the whole process group."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=scrubbed_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        return None, out or ""
+    return proc.returncode, out or ""
+
+
 @dataclass
 class Toolbox:
     scope: ScopePolicy
@@ -261,22 +288,7 @@ class Toolbox:
         command = str(args["command"])
         timeout = min(float(args.get("timeout") or self.bash_timeout_s), self.bash_timeout_s)
         before = gitrepo.snapshot(self.root)
-        try:
-            proc = subprocess.run(
-                ["bash", "-c", command],
-                cwd=self.root,
-                env=scrubbed_env(),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                start_new_session=True,
-            )
-            out, code = (proc.stdout or "") + (proc.stderr or ""), proc.returncode
-            text = f"exit {code}\n{out}"
-        except subprocess.TimeoutExpired as exc:
-            partial = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            code, text = -1, f"timed out after {timeout:.0f}s\n{partial}"
+        code, text = run_shell(command, self.root, timeout)
         changed = gitrepo.changed_since(self.root, before)
         outside = [rel for rel in changed if not self.scope.is_writable(rel)]
         if outside:

@@ -7,14 +7,13 @@ migration check, the tool's own ``check_project``. :func:`detect_steps` picks wh
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend_engineer.llm.tools import cap, scrubbed_env
+from backend_engineer.llm.tools import cap, run_argv
 
 STEP_TIMEOUT_S = 600.0
 
@@ -48,27 +47,12 @@ class Step:
             result = self.func(root)
             return StepResult(result.name, result.ok, result.summary, result.output, time.monotonic() - started)
         try:
-            proc = subprocess.run(
-                argv,
-                cwd=root,
-                env=scrubbed_env(),
-                capture_output=True,
-                text=True,
-                timeout=timeout_s,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return StepResult(self.name, False, f"timed out after {timeout_s:.0f}s", "", time.monotonic() - started)
+            code, output = run_argv(argv, root, timeout_s)
         except OSError as exc:
             return StepResult(self.name, False, f"could not run: {exc}", "", time.monotonic() - started)
-        output = (proc.stdout or "") + (proc.stderr or "")
-        return StepResult(
-            self.name,
-            proc.returncode == 0,
-            _summary(self.name, proc.returncode, output),
-            output,
-            time.monotonic() - started,
-        )
+        if code is None:
+            return StepResult(self.name, False, f"timed out after {timeout_s:.0f}s", output, time.monotonic() - started)
+        return StepResult(self.name, code == 0, _summary(self.name, code, output), output, time.monotonic() - started)
 
 
 def _summary(name: str, code: int, output: str) -> str:
