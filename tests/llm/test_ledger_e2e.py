@@ -21,8 +21,6 @@ from tests.llm.test_agent import drain
 
 LEDGER = Path(__file__).resolve().parents[2] / "examples" / "ledger"
 STUB = "app/custom/operations/transfer_funds.py"
-# Generator output that fails ruff for bundles without relations (unused ParentMeta import); reported.
-KNOWN_GENERATOR_LINT = {("app/domain/model.py", "F401")}
 
 pytestmark = pytest.mark.slow
 
@@ -76,9 +74,7 @@ def test_scripted_model_implements_transfer_and_verify_passes(bundle: Bundle, tm
     assert checks["tests"].details["passed"] >= 36  # the generated suite plus the six transfer tests
     assert checks["openapi-lint"].status == "passed"
     assert checks["migrations"].status == "passed"
-    lint = [(f.path, f.title.split(":")[1].strip().split()[0]) for f in checks["lint"].findings]
-    unexpected = [f for f in lint if f not in KNOWN_GENERATOR_LINT]
-    assert unexpected == [], unexpected
+    assert checks["lint"].status == "passed", [f.title for f in checks["lint"].findings]
     assert not [f for f in checks["lint"].findings if f.path.startswith(("app/custom", "tests/custom"))]
 
 

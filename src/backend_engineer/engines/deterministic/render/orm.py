@@ -53,7 +53,8 @@ def render_model(ir: ServiceIR) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "from app.domain.meta import EntityMeta, FieldMeta, ParentMeta",
+        "from app.domain.meta import EntityMeta, FieldMeta"
+        + (", ParentMeta" if any(e.parent_field and e.parent_entity for e in ir.entities.values()) else ""),
         "",
         "ENTITIES: dict[str, EntityMeta] = {",
     ]
