@@ -95,7 +95,7 @@ def test_probe_reports_alg_none_ignored_idempotency_and_injection(service: Path)
     titles = [f.title for f in findings]
     assert any(f.code == "BE413" and "alg=none" in f.title and f.severity == Severity.BLOCKER for f in findings)
     assert any(f.code == "BE414" and "not replayed" in f.title for f in findings), titles
-    assert any(f.code == "BE415" and f.title.startswith("createProject") for f in findings), titles
+    assert any(f.code == "BE415" and f.title.startswith("createProject: an SQL-injection") for f in findings), titles
 
 
 def test_probe_cli_reports_an_unenforced_body_limit(service: Path) -> None:
@@ -240,3 +240,12 @@ def test_slo_check_cli_reports_p95_p99_and_queries(service: Path) -> None:
     assert data["stats"]["queries_per_request"] and all(q >= 1 for q in data["stats"]["queries_per_request"].values())
     bad = CliRunner().invoke(app, ["slo-check", str(GOLDEN.parent)])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+@pytest.mark.postgres
+def test_probe_on_postgresql_finds_no_leak(service: Path, postgres_url: str) -> None:
+    """Against PostgreSQL (where row-level security is on) no tenant, role, token or SSRF leak may appear."""
+    findings, stats = run_probe(service, postgres_url)
+    assert stats["database"] == "postgresql" and stats["cross_tenant"] >= 10 and stats["role_matrix"] >= 40
+    leaks = [f.title for f in findings if f.code in ("BE410", "BE411", "BE412", "BE413", "BE414", "BE417")]
+    assert leaks == []

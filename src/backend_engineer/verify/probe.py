@@ -21,7 +21,7 @@ from backend_engineer.spec.openapi import ApiContract, Operation
 from backend_engineer.verify.samples import body_for
 from backend_engineer.verify.service import RunningService, ServiceError, run_service
 
-SQLI = ("' OR '1'='1", "1; DROP TABLE users; --", '" OR ""="', "') UNION SELECT NULL--")
+SQLI = ("' OR '1'='1", "1; DROP TABLE users; --", '" OR ""="', "') UNION SELECT NULL--", "nul\x00byte")
 SSRF = (
     "http://127.0.0.1/hook",
     "https://169.254.169.254/latest/meta-data",
@@ -336,7 +336,8 @@ def _injection(p: Prober, ids: dict[str, str], tenant: str, max_body: int) -> No
                 p.add(
                     "BE415",
                     Severity.BLOCKER,
-                    f"{op.operation_id}: injection payload in the {where} caused {response.status_code}",
+                    f"{op.operation_id}: {'a NUL byte' if chr(0) in payload else 'an SQL-injection payload'} "
+                    f"in the {where} caused {response.status_code}",
                     op,
                     f"{payload!r}: {response.text[:300]}",
                     "bind parameters; never build SQL from strings; never leak database errors",
@@ -430,9 +431,12 @@ def probe_running(svc: RunningService) -> tuple[list[Finding], dict[str, Any]]:
     return sort_findings(p.findings), dict(p.stats)
 
 
-def run_probe(service: Path) -> tuple[list[Finding], dict[str, Any]]:
+def run_probe(service: Path, database_url: str | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    """Serve the service on loopback (SQLite, or the given empty database) and probe it."""
     try:
-        with run_service(service) as svc:
-            return probe_running(svc)
+        with run_service(service, database_url=database_url) as svc:
+            findings, stats = probe_running(svc)
+            stats["database"] = "postgresql" if database_url and database_url.startswith("postgresql") else "sqlite"
+            return findings, stats
     except ServiceError as exc:
         raise ProbeError(str(exc)) from exc

@@ -28,14 +28,23 @@ class VerifyOptions:
 
 
 def _tests(service: Path, options: VerifyOptions) -> CheckResult:
+    """The service's own suite; on PostgreSQL it gets a fresh database on the given server, dropped after."""
+    from backend_engineer.verify.migrations.check import drop_database, temp_database
+
     with tempfile.TemporaryDirectory(prefix="be-pytest-") as tmp:
-        return _run_tests(service, options, Path(tmp) / "pytest.xml")
+        if not options.pg_url or options.sqlite_only:
+            return _run_tests(service, None, Path(tmp) / "pytest.xml")
+        url, name = temp_database(options.pg_url)
+        try:
+            return _run_tests(service, url, Path(tmp) / "pytest.xml")
+        finally:
+            drop_database(options.pg_url, name)
 
 
-def _run_tests(service: Path, options: VerifyOptions, junit: Path) -> CheckResult:
+def _run_tests(service: Path, pg_url: str | None, junit: Path) -> CheckResult:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    if options.pg_url and not options.sqlite_only:
-        env["TEST_DATABASE_URL"] = options.pg_url
+    if pg_url:
+        env["TEST_DATABASE_URL"] = pg_url
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "--junitxml", str(junit)],
         cwd=service,
@@ -182,14 +191,22 @@ def _fuzz(service: Path, options: VerifyOptions) -> CheckResult:
 
 
 def _probe(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.migrations.check import drop_database, temp_database
     from backend_engineer.verify.probe import run_probe
 
-    findings, stats = run_probe(service)
+    if options.pg_url and not options.sqlite_only:
+        url, name = temp_database(options.pg_url)
+        try:
+            findings, stats = run_probe(service, url)
+        finally:
+            drop_database(options.pg_url, name)
+    else:
+        findings, stats = run_probe(service)
     bad = [f for f in findings if f.severity >= Severity.MAJOR]
     return CheckResult(
         "probe",
         "failed" if bad else "passed",
-        f"{stats.get('requests', 0)} probe requests, {len(findings)} finding(s)",
+        f"{stats.get('requests', 0)} probe requests on {stats.get('database', '?')}, {len(findings)} finding(s)",
         findings=findings,
         details=stats,
     )

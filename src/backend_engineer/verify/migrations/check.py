@@ -156,7 +156,7 @@ def _roundtrip(root: Path, url: str, label: str) -> list[Finding]:
     return out
 
 
-def _temp_pg(server_url: str) -> tuple[str, str]:
+def temp_database(server_url: str) -> tuple[str, str]:
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -168,7 +168,7 @@ def _temp_pg(server_url: str) -> tuple[str, str]:
     return str(parsed.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)), name
 
 
-def _drop_pg(server_url: str, name: str) -> None:
+def drop_database(server_url: str, name: str) -> None:
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -284,12 +284,12 @@ def check_project(
     if server is None:
         result.databases["postgresql"] = "skipped: no PostgreSQL server given or reachable"
     else:
-        url, name = _temp_pg(server)
+        url, name = temp_database(server)
         try:
             result.findings.extend(_roundtrip(root, url, "postgresql"))
             result.databases["postgresql"] = "checked"
         finally:
-            _drop_pg(server, name)
+            drop_database(server, name)
     if squawk:
         found, status = _squawk(root, files)
         result.findings.extend(found)
