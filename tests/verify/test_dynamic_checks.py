@@ -13,7 +13,7 @@ from backend_engineer.cli.main import app
 from backend_engineer.findings import Severity
 from backend_engineer.verify.fuzz import FuzzError, run_fuzz
 from backend_engineer.verify.probe import run_probe
-from backend_engineer.verify.service import run_service
+from backend_engineer.verify.service import free_port, run_service
 from backend_engineer.verify.slo import run_slo
 from tests.conftest import ROOT
 
@@ -179,6 +179,8 @@ def test_fuzz_cli_over_a_loopback_url(service: Path) -> None:
     data = json.loads(result.output)
     assert result.exit_code == 0, data
     assert data["stats"]["operations"] == 17 and data["status"] == "passed"
+    unreachable = CliRunner().invoke(app, ["fuzz", f"http://127.0.0.1:{free_port()}"])
+    assert unreachable.exit_code == 2 and "pass --spec" in unreachable.output
     bad = CliRunner().invoke(
         app, ["fuzz", "http://127.0.0.1:9", "--spec", str(GOLDEN / "docs" / "openapi.json"), "-H", "x"]
     )

@@ -156,6 +156,20 @@ def _schemathesis(
     return findings, stats
 
 
+def _download_contract(base: str, folder: Path) -> Path:
+    """The service's own /openapi.json, for when no --spec is given."""
+    url = base.rstrip("/") + "/openapi.json"
+    try:
+        response = httpx.get(url, timeout=10)
+    except httpx.HTTPError as exc:
+        raise FuzzError(f"{url}: cannot fetch the contract ({exc}); pass --spec") from None
+    if response.status_code != 200:
+        raise FuzzError(f"{url} answered {response.status_code}; pass --spec with the OpenAPI file")
+    path = folder / "openapi.json"
+    path.write_text(response.text)
+    return path
+
+
 APP_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
@@ -164,13 +178,7 @@ def _fuzz_app(
 ) -> tuple[list[Finding], dict[str, Any]]:
     try:
         with serve_asgi(app_ref, app_dir, factory=factory) as base:
-            contract = spec
-            if contract is None:
-                response = httpx.get(f"{base}/openapi.json", timeout=10)
-                if response.status_code != 200:
-                    raise FuzzError(f"{app_ref} serves no /openapi.json ({response.status_code}); pass --spec")
-                contract = tmp / "openapi.json"
-                contract.write_text(response.text)
+            contract = spec or _download_contract(base, tmp)
             return _schemathesis(str(contract.resolve()), base, headers, max_examples, tmp)
     except ServiceError as exc:
         raise FuzzError(str(exc)) from exc
@@ -217,7 +225,6 @@ def run_fuzz(
             raise FuzzError(f"{target}: pass a service folder, an ASGI app as module:attr, or an http(s) loopback URL")
         if not _loopback(target):
             raise FuzzError(f"{target}: fuzzing targets loopback only (127.0.0.0/8, localhost, ::1)")
-        if spec is None or not spec.is_file():
-            raise FuzzError("--spec is required (an OpenAPI file) when the target is a URL")
-        findings, stats = _schemathesis(str(spec.resolve()), target, dict(headers or {}), max_examples, Path(tmp))
+        contract = spec or _download_contract(target, Path(tmp))
+        findings, stats = _schemathesis(str(contract.resolve()), target, dict(headers or {}), max_examples, Path(tmp))
         return sort_findings(findings), stats
