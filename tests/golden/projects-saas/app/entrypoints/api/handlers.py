@@ -179,6 +179,19 @@ def _response(status: int, body: Any, headers: dict[str, str]) -> Response:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def reject_nul(data: Any, where: str = "body") -> None:
+    """NUL characters cannot be stored in PostgreSQL text; refuse them as a validation error."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise ValidationFailed(f"{where} contains a NUL character", {"field": where})
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            reject_nul(value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            reject_nul(value, f"{where}[{i}]")
+
+
 def guard_outbound(request: Request, entity: str, data: Record) -> None:
     """Outbound URL fields must pass the SSRF guard before they are stored."""
     allow_private = request.app.state.container.settings.outbound_allow_private
@@ -202,6 +215,7 @@ def handle_create(
     parent_id: Any = None,
     location: str = "",
 ) -> Response:
+    reject_nul(data)
     guard_outbound(request, entity, data)
 
     def action(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
@@ -224,6 +238,7 @@ def handle_update(
 ) -> Response:
     if not changes:
         raise ValidationFailed("the body must change at least one field")
+    reject_nul(changes)
     guard_outbound(request, entity, changes)
 
     def action(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
