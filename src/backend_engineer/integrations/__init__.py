@@ -1,0 +1,1 @@
+"""Integrations: the MCP server, `init` files for AI coding tools, and the HTML handoff."""
