@@ -20,6 +20,7 @@ LAYERS: dict[str, str] = {
     "planning": "gates",
     "engines.deterministic": "engines",
     "llm": "engines",
+    "evolution": "engines",
     "verify": "checkers",
     "review": "checkers",
     "seeding": "checkers",

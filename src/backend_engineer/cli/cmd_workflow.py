@@ -15,6 +15,8 @@ from backend_engineer import exit_codes
 from backend_engineer.cli.output import emit_json, make_console, render_event
 from backend_engineer.engines.registry import UnknownEngine
 from backend_engineer.events import Event, Status
+from backend_engineer.evolution.engine import ConflictError
+from backend_engineer.evolution.migration import UnsafeChange
 from backend_engineer.workflow import api
 from backend_engineer.workflow.approvals import phrase_for
 from backend_engineer.workflow.runs import STAGES, RunFolderError, load_state, resolve_run
@@ -64,6 +66,9 @@ def plan(
         return
     except UnknownEngine as exc:
         _fail(str(exc), exit_codes.BAD_INPUT, json_out)
+        return
+    except (ConflictError, UnsafeChange) as exc:
+        _fail(str(exc), exit_codes.CONFLICT, json_out)
         return
     if json_out:
         emit_json(

@@ -17,6 +17,8 @@ from typing import Any
 from backend_engineer import exit_codes
 from backend_engineer.engines.base import Engine
 from backend_engineer.events import Event, Status
+from backend_engineer.evolution.engine import ConflictError
+from backend_engineer.evolution.migration import UnsafeChange
 from backend_engineer.planning.plan import Plan
 from backend_engineer.spec.bundle import Bundle
 from backend_engineer.workflow import approvals
@@ -173,14 +175,22 @@ def _iter_build(
         )
     yield Event("intake", Status.OK, "every input is present and consistent", {"warnings": len(report.items)})
 
-    engine = resolve_engine(opts.engine)
-    yield Event("plan", Status.START, f"planning with the {engine.name} engine")
+    engine = resolve_engine(opts.engine, out_dir)
+    yield Event(
+        "plan",
+        Status.START,
+        f"planning with the {engine.name} engine"
+        + (" (evolving the existing service)" if type(engine).__name__ == "EvolutionEngine" else ""),
+    )
     try:
         plan = plan_for(bundle, engine, out_dir)
     except EngineRefused as exc:
         for r in exc.refusals:
             yield Event("plan", Status.FAIL, r.render())
         return BuildResult(exit_codes.UNSUPPORTED, "unsupported", str(exc))
+    except (ConflictError, UnsafeChange) as exc:
+        yield Event("plan", Status.FAIL, str(exc))
+        return BuildResult(exit_codes.CONFLICT, "conflict", str(exc), details={"files": getattr(exc, "files", [])})
     digest = plan.digest()
     if run_dir is None:
         state = RunState(

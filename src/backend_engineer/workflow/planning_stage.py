@@ -39,8 +39,16 @@ class PlanResult:
     phrase: str
 
 
-def resolve_engine(engine: str | Engine) -> Engine:
-    return get_engine(engine) if isinstance(engine, str) else engine
+def resolve_engine(engine: str | Engine, out_dir: Path | None = None) -> Engine:
+    """The named engine; the deterministic one evolves an already generated service instead of regenerating it."""
+    resolved = get_engine(engine) if isinstance(engine, str) else engine
+    if out_dir is not None and resolved.name == "deterministic":
+        from backend_engineer.engines.deterministic.engine import DeterministicEngine
+        from backend_engineer.evolution.engine import EvolutionEngine, is_generated_service
+
+        if isinstance(resolved, DeterministicEngine) and is_generated_service(out_dir):
+            return EvolutionEngine(resolved)
+    return resolved
 
 
 def previous_for(out_dir: Path) -> Path | None:
@@ -82,7 +90,7 @@ def make_plan(
 ) -> PlanResult:
     """Run intake, build the plan and write it to a new run folder."""
     report, bundle = intake_or_raise(bundle_dir, out_dir, accept_breaking)
-    eng = resolve_engine(engine)
+    eng = resolve_engine(engine, out_dir)
     plan = plan_for(bundle, eng, out_dir)
     digest = plan.digest()
     state = RunState(

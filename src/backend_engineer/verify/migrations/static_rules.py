@@ -43,6 +43,24 @@ def _finding(code: str, severity: Severity, title: str, path: Path, node: ast.AS
     )
 
 
+def _length(node: ast.expr | None) -> int | None:
+    if (
+        isinstance(node, ast.Call)
+        and ast.unparse(node.func).split(".")[-1] in {"String", "VARCHAR", "Unicode"}
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, int)
+    ):
+        return node.args[0].value
+    return None
+
+
+def _widens(call: ast.Call) -> bool:
+    """VARCHAR(n) -> VARCHAR(m > n) keeps every value and is a catalog-only change on PostgreSQL."""
+    new, old = _length(_kw(call, "type_")), _length(_kw(call, "existing_type"))
+    return new is not None and old is not None and new > old
+
+
 def check_revision(path: Path) -> list[Finding]:
     text = path.read_text(encoding="utf-8")
     try:
@@ -82,6 +100,13 @@ def check_revision(path: Path) -> list[Finding]:
     if upgrade is None:
         return out
     created = {_str_arg(c) for c in _calls(upgrade) if c.func.attr == "create_table"}  # type: ignore[attr-defined]
+    concurrent = {
+        _str_arg(c)
+        for c in _calls(upgrade)
+        if c.func.attr == "create_index"  # type: ignore[attr-defined]
+        and isinstance(_kw(c, "postgresql_concurrently"), ast.Constant)
+        and getattr(_kw(c, "postgresql_concurrently"), "value", False) is True
+    }
     touches_existing = False
     for call in _calls(upgrade):
         name = call.func.attr  # type: ignore[attr-defined]
@@ -107,7 +132,7 @@ def check_revision(path: Path) -> list[Finding]:
                             "add it nullable, backfill in batches, then set NOT NULL; or give a server_default",
                         )
                     )
-        elif name == "create_index" and _str_arg(call, 1) not in created:
+        elif name == "create_index" and _str_arg(call, 1) not in created and _str_arg(call) not in concurrent:
             touches_existing = True
             concurrently = _kw(call, "postgresql_concurrently")
             if not (isinstance(concurrently, ast.Constant) and concurrently.value is True):
@@ -124,7 +149,7 @@ def check_revision(path: Path) -> list[Finding]:
                 )
         elif name == "alter_column":
             touches_existing = True
-            if _kw(call, "type_") is not None:
+            if _kw(call, "type_") is not None and not _widens(call):
                 out.append(
                     _finding(
                         "BE204",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backend_engineer.engines.deterministic.ir import EntityIR, ServiceIR
+from backend_engineer.engines.deterministic.ir import EntityIR, ServiceIR, snake
 from backend_engineer.spec.models import FieldSpec
 
 
@@ -121,7 +121,7 @@ def entity_table(ir: ServiceIR, ent: EntityIR) -> TableDef:
     for fname, spec in ent.fields.items():
         if spec.primary_key:
             continue
-        required = spec.required or spec.generated is not None
+        required = spec.required or (spec.generated is not None and spec.backfill is None)
         cols.append(ColumnDef(fname, _type(spec), nullable=not required, server_default=_server_default(spec)))
         checks += _checks(table, fname, spec)
     indexes = [
@@ -195,8 +195,48 @@ def internal_tables() -> list[TableDef]:
     ]
 
 
+def association_tables(ir: ServiceIR) -> list[TableDef]:
+    """Many-to-many `through` tables: both foreign keys form the primary key; rows follow their owners."""
+    out = []
+    for ent in _ordered(ir):
+        for rel in ent.spec.relations.values():
+            if rel.kind != "many_to_many" or not rel.through or rel.entity not in ir.entities:
+                continue
+            target = ir.entities[rel.entity]
+            left, right = f"{snake(ent.name)}_id", f"{snake(target.name)}_id"
+            cols = [
+                ColumnDef(
+                    left,
+                    "sa.Uuid()",
+                    nullable=False,
+                    primary_key=True,
+                    foreign_key=f"{ent.table}.{ent.pk}",
+                    on_delete="CASCADE",
+                ),
+                ColumnDef(
+                    right,
+                    "sa.Uuid()",
+                    nullable=False,
+                    primary_key=True,
+                    foreign_key=f"{target.table}.{target.pk}",
+                    on_delete="CASCADE",
+                ),
+            ]
+            if ent.spec.tenant_scoped:
+                cols.append(ColumnDef("tenant_id", "sa.String(64)", nullable=False))
+            out.append(
+                TableDef(
+                    rel.through,
+                    cols,
+                    [IndexDef(f"ix_{rel.through}_{right}", (right,))],
+                    tenant_scoped=ent.spec.tenant_scoped,
+                )
+            )
+    return out
+
+
 def all_tables(ir: ServiceIR) -> list[TableDef]:
-    return [entity_table(ir, ent) for ent in _ordered(ir)] + internal_tables()
+    return [entity_table(ir, ent) for ent in _ordered(ir)] + association_tables(ir) + internal_tables()
 
 
 def _ordered(ir: ServiceIR) -> list[EntityIR]:

@@ -1,0 +1,1 @@
+"""Schema evolution: change an already generated service without clobbering custom code."""

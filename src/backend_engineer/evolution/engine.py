@@ -1,0 +1,145 @@
+"""EvolutionEngine: regenerate an existing service from a new bundle without clobbering anything.
+
+It wraps the deterministic engine. Given a repo with ``.backend-engineer/manifest.json`` and the
+bundle lock, it:
+
+- refuses (``ConflictError``) when a generated file was edited by hand (its hash differs from the
+  manifest), naming the files, so nothing is silently overwritten;
+- keeps every existing migration as it is and adds the next revision for the data-model diff, in a
+  change of its own that comes first;
+- rewrites only generated files whose content changes, adds new ones, and never touches user-owned
+  files (``app/custom/``, ``tests/custom/``) that already exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from backend_engineer.engines.base import ChangeGroup, EngineProposal, PlannedFile, Refusal
+from backend_engineer.engines.deterministic.engine import GROUPS, DeterministicEngine, group_of, kind_of
+from backend_engineer.engines.deterministic.ir import build_ir
+from backend_engineer.engines.deterministic.tree import MANIFEST, USER_OWNED_PREFIXES, render_tree
+from backend_engineer.evolution.diff import diff_datamodels
+from backend_engineer.evolution.migration import render_evolution
+from backend_engineer.spec.bundle import Bundle, load_bundle
+
+LOCK = Path(".backend-engineer") / "bundle"
+VERSIONS = "migrations/versions/"
+
+
+class ConflictError(Exception):
+    def __init__(self, files: list[str]) -> None:
+        super().__init__(
+            "generated files were edited by hand and would be overwritten: "
+            + ", ".join(files)
+            + "; move the changes to app/custom/ (or revert them) and build again"
+        )
+        self.files = files
+
+
+def is_generated_service(repo: Path | None) -> bool:
+    return repo is not None and (repo / MANIFEST).is_file() and (repo / LOCK / "datamodel.yaml").is_file()
+
+
+def hand_edited(repo: Path) -> list[str]:
+    manifest = json.loads((repo / MANIFEST).read_text())
+    edited = []
+    for rel, digest in sorted(manifest.get("files", {}).items()):
+        path = repo / rel
+        if rel.startswith(".backend-engineer/") or not path.is_file():
+            continue
+        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            edited.append(rel)
+    return edited
+
+
+def _revisions(repo: Path) -> list[tuple[str, str]]:
+    out = []
+    for path in sorted((repo / VERSIONS).glob("*.py")):
+        match = re.search(r'^revision\s*=\s*["\']([^"\']+)["\']', path.read_text(), re.M)
+        if match:
+            out.append((match.group(1), path.name))
+    return out
+
+
+class EvolutionEngine:
+    name = "deterministic"
+
+    def __init__(self, base: DeterministicEngine | None = None) -> None:
+        self.base = base or DeterministicEngine()
+
+    def check_support(self, bundle: Bundle) -> list[Refusal]:
+        return self.base.check_support(bundle)
+
+    def _files(self, bundle: Bundle, repo: Path) -> dict[str, bytes]:
+        old = load_bundle(repo / LOCK)
+        if old.bundle is None or old.bundle.datamodel is None or bundle.datamodel is None:
+            raise ConflictError([f"{LOCK}: the bundle lock cannot be read"])
+        files = render_tree(build_ir(bundle))
+        existing = {p: (repo / p).read_bytes() for p in files if p.startswith(VERSIONS) and (repo / p).is_file()}
+        files = {p: c for p, c in files.items() if not p.startswith(VERSIONS)}
+        for path in sorted((repo / VERSIONS).glob("*.py")):
+            files[f"{VERSIONS}{path.name}"] = path.read_bytes()
+        files.update(existing)
+        diff = diff_datamodels(old.bundle.datamodel, bundle.datamodel)
+        if not diff.empty:
+            revisions = _revisions(repo)
+            number = len(revisions) + 1
+            revision = f"{number:04d}"
+            slug = f"evolve_to_v{bundle.datamodel.version}"
+            text = render_evolution(build_ir(bundle), diff, revision, revisions[-1][0] if revisions else "", slug)
+            from backend_engineer.engines.deterministic.tree import format_python
+
+            files[f"{VERSIONS}{revision}_{slug}.py"] = format_python({"x.py": text})["x.py"].encode()
+        manifest = json.loads(files[MANIFEST])
+        manifest["files"] = {
+            p: hashlib.sha256(c).hexdigest()
+            for p, c in sorted(files.items())
+            if p != MANIFEST and not p.startswith(USER_OWNED_PREFIXES)
+        }
+        files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+        return files
+
+    def propose(self, bundle: Bundle, repo: Path | None) -> EngineProposal:
+        if not is_generated_service(repo):
+            return self.base.propose(bundle, repo)
+        assert repo is not None
+        edited = hand_edited(repo)
+        if edited:
+            raise ConflictError(edited)
+        files = self._files(bundle, repo)
+        base = self.base.propose(bundle, None)
+        by_group: dict[str, list[PlannedFile]] = {}
+        for path, content in sorted(files.items()):
+            target = repo / path
+            if target.is_file() and (path.startswith(USER_OWNED_PREFIXES) or target.read_bytes() == content):
+                continue
+            action = "modify" if target.is_file() else "add"
+            by_group.setdefault(group_of(path), []).append(PlannedFile(path, kind_of(path), action))  # type: ignore[arg-type]
+        groups = [
+            ChangeGroup(
+                key,
+                scope,
+                title.replace(
+                    "add the initial schema migration with tenant RLS", "migrate the schema to the new data model"
+                ),
+                tuple(by_group[key]),
+            )
+            for key, scope, title, _ in GROUPS
+            if by_group.get(key)
+        ]
+        return EngineProposal(
+            groups=groups,
+            endpoints=base.endpoints,
+            notes=[*base.notes, "evolution: existing migrations are kept; user-owned files untouched"],
+        )
+
+    def render(self, bundle: Bundle, proposal: EngineProposal, repo: Path | None) -> dict[str, bytes]:
+        if not is_generated_service(repo):
+            return self.base.render(bundle, proposal, repo)
+        assert repo is not None
+        files = self._files(bundle, repo)
+        return {f.path: files[f.path] for f in proposal.files}
