@@ -158,6 +158,12 @@ def _upgrade_with_data(v1_service: Path, tmp_path: Path, url: str) -> None:
         env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
     )
     assert tests.returncode == 0, tests.stdout[-3000:]
+    from backend_engineer.verify.migrations.check import check_project
+
+    server = url.rsplit("/", 1)[0] + "/postgres" if url.startswith("postgresql") else None
+    checked = check_project(service, pg_url=server, try_local_pg=False)
+    assert [f for f in checked.findings if f.severity >= 2] == [], checked.findings
+    assert checked.revisions[-1].startswith("0002_")
 
 
 def test_v1_to_v2_on_sqlite_keeps_data_and_custom_code(v1_service: Path, tmp_path: Path) -> None:

@@ -53,3 +53,34 @@ def test_alembic_migration_has_verify_operations_and_a_real_downgrade(service: P
     assert downgrade.count("op.drop_table(") == text.count("op.create_table(")
     assert "ENABLE ROW LEVEL SECURITY" in text and "current_setting('app.tenant_id', true)" in text
     assert "ix_projects_tenant_id_name" in text and "unique=True" in text
+
+
+REDIS_PROBE = """
+import os, time, jwt
+from fastapi.testclient import TestClient
+from alembic import command
+from alembic.config import Config
+os.environ["DATABASE_URL"] = "sqlite:///./redis-probe.db"
+command.upgrade(Config("alembic.ini"), "head")
+from app.config import Settings
+from app.main import create_app
+from app.spec_config import JWT, RateLimitRule
+secret = "r" * 40
+settings = Settings(database_url=os.environ["DATABASE_URL"], jwt_secret=secret, redis_url=os.environ["PROBE_REDIS"],
+                    rate_limits=(RateLimitRule("tight", "tenant", "all", 2, 60),))
+now = int(time.time())
+tenant = "redis-" + str(now)
+token = jwt.encode({"sub": "u", "tenant_id": tenant, "roles": ["admin"], "iss": JWT["issuer"], "aud": JWT["audience"],
+                    "iat": now, "exp": now + 60}, secret, algorithm="HS256")
+with TestClient(create_app(settings)) as c:
+    codes = [c.get("/v1/projects", headers={"Authorization": "Bearer " + token}).status_code for _ in range(3)]
+    ready = c.get("/readyz").json()
+print(codes, ready["checks"].get("redis"), type(c.app.state.container.counter).__name__)
+"""
+
+
+@pytest.mark.redis
+def test_rate_limits_use_redis_when_configured(service: Path, redis_url: str) -> None:
+    result = run([sys.executable, "-c", REDIS_PROBE], service, {"PROBE_REDIS": redis_url})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[200, 200, 429] ok RedisCounter"
