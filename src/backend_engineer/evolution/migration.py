@@ -8,12 +8,11 @@ narrow a column while data would not fit.
 from __future__ import annotations
 
 from backend_engineer.engines.deterministic.ir import ServiceIR
-from backend_engineer.engines.deterministic.render.migration import POLICY
+from backend_engineer.engines.deterministic.render.migration import POLICY, create_lines, drop_lines, enable_rls_lines
 from backend_engineer.engines.deterministic.render.tables import (
     TableDef,
     _type,
     association_tables,
-    column_expr,
     entity_table,
 )
 from backend_engineer.evolution.diff import DataModelDiff
@@ -114,23 +113,9 @@ def render_evolution(ir: ServiceIR, diff: DataModelDiff, revision: str, down_rev
         "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
         "        op.execute(\"SET LOCAL statement_timeout = '60s'\")",
     ]
-    for tdef in tables:
-        lines.append("    op.create_table(")
-        lines.append(f"        {tdef.name!r},")
-        lines += [f"        {column_expr(c, True)}," for c in tdef.columns]
-        lines += [f"        sa.CheckConstraint({expr!r}, name={name!r})," for name, expr in tdef.checks]
-        lines.append("    )")
-        for idef in tdef.indexes:
-            cols = ", ".join(repr(c) for c in idef.columns)
-            lines.append(f"    op.create_index({idef.name!r}, {tdef.name!r}, [{cols}], unique={idef.unique})")
+    lines += create_lines(tables)
     if tenant_tables:
-        lines += [
-            "    if _is_postgres():",
-            "        for table in NEW_TENANT_TABLES:",
-            '            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")',
-            '            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")',
-            "            op.execute(POLICY.format(t=table))",
-        ]
+        lines += enable_rls_lines("NEW_TENANT_TABLES")
     for ent, fname, spec in diff.added_fields:
         tname = ir.entities[ent].table
         lines.append(f"    with op.batch_alter_table({tname!r}) as batch:")
@@ -193,10 +178,7 @@ def render_evolution(ir: ServiceIR, diff: DataModelDiff, revision: str, down_rev
             "        for table in NEW_TENANT_TABLES:",
             '            op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")',
         ]
-    for tdef in reversed(tables):
-        for idef in reversed(tdef.indexes):
-            lines.append(f"    op.drop_index({idef.name!r}, table_name={tdef.name!r})")
-        lines.append(f"    op.drop_table({tdef.name!r})")
+    lines += drop_lines(tables)
     if backfills:
         lines.append(f"    op.execute(\"DELETE FROM purge_checkpoints WHERE job LIKE '{revision}:backfill:%'\")")
     return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend_engineer.engines.deterministic.ir import ServiceIR
-from backend_engineer.engines.deterministic.render.tables import all_tables, column_expr
+from backend_engineer.engines.deterministic.render.tables import TableDef, all_tables, column_expr
 
 POLICY = (
     "CREATE POLICY tenant_isolation ON {t} USING (tenant_id = current_setting('app.tenant_id', true) "
@@ -58,23 +58,9 @@ def render_initial_migration(ir: ServiceIR) -> str:
         "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
         "        op.execute(\"SET LOCAL statement_timeout = '60s'\")",
     ]
-    for table in tables:
-        lines.append("    op.create_table(")
-        lines.append(f"        {table.name!r},")
-        for col in table.columns:
-            lines.append(f"        {column_expr(col, True)},")
-        for name, expr in table.checks:
-            lines.append(f"        sa.CheckConstraint({expr!r}, name={name!r}),")
-        lines.append("    )")
-        for idx in table.indexes:
-            cols = ", ".join(repr(c) for c in idx.columns)
-            lines.append(f"    op.create_index({idx.name!r}, {table.name!r}, [{cols}], unique={idx.unique})")
+    lines += create_lines(tables)
     lines += [
-        "    if _is_postgres():",
-        "        for table in TENANT_TABLES:",
-        '            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")',
-        '            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")',
-        "            op.execute(POLICY.format(t=table))",
+        *enable_rls_lines("TENANT_TABLES"),
         "",
         "",
         "def downgrade() -> None:",
@@ -85,8 +71,40 @@ def render_initial_migration(ir: ServiceIR) -> str:
         '            op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")',
         '            op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")',
     ]
-    for table in reversed(tables):
-        for idx in reversed(table.indexes):
-            lines.append(f"    op.drop_index({idx.name!r}, table_name={table.name!r})")
-        lines.append(f"    op.drop_table({table.name!r})")
+    lines += drop_lines(tables)
     return "\n".join(lines) + "\n"
+
+
+def create_lines(tables: list[TableDef]) -> list[str]:
+    """`op.create_table` and `op.create_index` calls for new tables, shared with schema evolution."""
+    lines = []
+    for table in tables:
+        lines.append("    op.create_table(")
+        lines.append(f"        {table.name!r},")
+        lines += [f"        {column_expr(col, True)}," for col in table.columns]
+        lines += [f"        sa.CheckConstraint({expr!r}, name={name!r})," for name, expr in table.checks]
+        lines.append("    )")
+        for idx in table.indexes:
+            cols = ", ".join(repr(c) for c in idx.columns)
+            lines.append(f"    op.create_index({idx.name!r}, {table.name!r}, [{cols}], unique={idx.unique})")
+    return lines
+
+
+def enable_rls_lines(variable: str) -> list[str]:
+    """Enable and force RLS with the tenant policy on every table named in ``variable`` (PostgreSQL only)."""
+    return [
+        "    if _is_postgres():",
+        f"        for table in {variable}:",
+        '            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")',
+        '            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")',
+        "            op.execute(POLICY.format(t=table))",
+    ]
+
+
+def drop_lines(tables: list[TableDef]) -> list[str]:
+    """Drop indexes and tables in reverse creation order."""
+    lines = []
+    for table in reversed(tables):
+        lines += [f"    op.drop_index({idx.name!r}, table_name={table.name!r})" for idx in reversed(table.indexes)]
+        lines.append(f"    op.drop_table({table.name!r})")
+    return lines
