@@ -43,15 +43,23 @@ class RequestMiddleware:
             return
         received = {"bytes": 0}
 
+        too_large = {"hit": False}
+
         async def limited_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 received["bytes"] += len(message.get("body", b""))
                 if received["bytes"] > MAX_BODY_BYTES:
-                    raise _TooLarge
+                    too_large["hit"] = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
         async def send_wrapper(message: Message) -> None:
+            if too_large["hit"]:
+                if message["type"] == "http.response.start":
+                    status_holder["status"] = 413
+                    await self._reject(send, 413, "PAYLOAD_TOO_LARGE", f"the body exceeds {MAX_BODY_BYTES} bytes", cid)
+                return
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 extra = [(self.header, cid.encode())]
@@ -60,9 +68,6 @@ class RequestMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_wrapper)
-        except _TooLarge:
-            await self._reject(send, 413, "PAYLOAD_TOO_LARGE", f"the body exceeds {MAX_BODY_BYTES} bytes", cid)
-            status_holder["status"] = 413
         finally:
             self._record(scope, status_holder["status"], started, (queries[0], queries[1]))
 
@@ -104,7 +109,3 @@ class RequestMiddleware:
                 "subject": principal,
             },
         )
-
-
-class _TooLarge(Exception):
-    pass
