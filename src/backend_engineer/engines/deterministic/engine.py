@@ -10,6 +10,7 @@ from pathlib import Path
 
 from backend_engineer.engines.base import ChangeGroup, EndpointMapping, EngineProposal, PlannedFile, Refusal
 from backend_engineer.engines.deterministic.ir import ServiceIR, build_ir
+from backend_engineer.engines.deterministic.render.deploy import DEPLOY_PATHS
 from backend_engineer.engines.deterministic.tree import USER_OWNED_PREFIXES, render_tree
 from backend_engineer.spec.bundle import Bundle
 
@@ -29,6 +30,7 @@ GROUPS = (
     ("jobs", "jobs", "add the outbox worker, replay CLI and retention purge", None),
     ("custom", "custom", "add the user-owned extension modules", None),
     ("tests", "tests", "add the generated test suite", None),
+    ("deploy", "deploy", "add the container image, compose, CI workflow, Kubernetes manifests and topology", None),
     ("docs", "docs", "add the contract, runbooks, configuration docs and project files", None),
 )
 
@@ -36,6 +38,8 @@ GROUPS = (
 def group_of(path: str) -> str:
     if path.startswith("migrations/versions/"):
         return "migrations"
+    if path.startswith(DEPLOY_PATHS):
+        return "deploy"
     if path.startswith(("app/custom/", "tests/custom/")):
         return "custom"
     if path.startswith("tests/"):

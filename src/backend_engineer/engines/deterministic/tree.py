@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from backend_engineer import __version__
 from backend_engineer.engines.deterministic.ir import ServiceIR, snake
+from backend_engineer.engines.deterministic.render.deploy import DEPLOY_PATHS, render_deploy
 from backend_engineer.engines.deterministic.render.docs import render_docs
 from backend_engineer.engines.deterministic.render.migration import render_initial_migration
 from backend_engineer.engines.deterministic.render.orm import render_model, render_orm
@@ -26,7 +27,7 @@ GENERATED_HEADER = (
     "# Custom code belongs in app/custom/ (yours, never overwritten).\n"
 )
 USER_HEADER = "# Created once by backend-engineer. This file is yours: it is never overwritten.\n"
-USER_OWNED_PREFIXES = ("app/custom/", "tests/custom/")
+USER_OWNED_PREFIXES = ("app/custom/", "tests/custom/", *DEPLOY_PATHS)
 MANIFEST = ".backend-engineer/manifest.json"
 
 
@@ -125,6 +126,7 @@ def render_tree(ir: ServiceIR) -> dict[str, bytes]:
         texts.setdefault(f"{pkg}/__init__.py", "")
     texts.update(render_docs(ir))
     texts.update(render_tests(ir))
+    texts.update(render_deploy(ir, texts["app/spec_config.py"]))
     texts = format_python({p: _with_header(p, t) for p, t in texts.items()})
     out = {path: text.encode() for path, text in texts.items()}
     for name in BUNDLE_FILES:
