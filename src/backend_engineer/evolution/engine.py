@@ -21,9 +21,10 @@ from pathlib import Path
 from backend_engineer.engines.base import ChangeGroup, EngineProposal, PlannedFile, Refusal
 from backend_engineer.engines.deterministic.engine import GROUPS, DeterministicEngine, group_of, kind_of
 from backend_engineer.engines.deterministic.ir import build_ir
-from backend_engineer.engines.deterministic.tree import MANIFEST, USER_OWNED_PREFIXES, render_tree
+from backend_engineer.engines.deterministic.tree import MANIFEST, SCAFFOLD_PREFIXES, USER_OWNED_PREFIXES, render_tree
 from backend_engineer.evolution.diff import diff_datamodels
 from backend_engineer.evolution.migration import render_evolution
+from backend_engineer.evolution.scaffold import conflict_notes, reconcile
 from backend_engineer.spec.bundle import Bundle, load_bundle
 
 LOCK = Path(".backend-engineer") / "bundle"
@@ -94,11 +95,13 @@ class EvolutionEngine:
             from backend_engineer.engines.deterministic.tree import format_python
 
             files[f"{VERSIONS}{revision}_{slug}.py"] = format_python({"x.py": text})["x.py"].encode()
+        recorded = json.loads((repo / MANIFEST).read_text()).get("scaffold", {})
+        files = reconcile(repo, files, recorded)
         manifest = json.loads(files[MANIFEST])
         manifest["files"] = {
             p: hashlib.sha256(c).hexdigest()
             for p, c in sorted(files.items())
-            if p != MANIFEST and not p.startswith(USER_OWNED_PREFIXES)
+            if p != MANIFEST and not p.startswith((*USER_OWNED_PREFIXES, *SCAFFOLD_PREFIXES))
         }
         files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
         return files
@@ -134,7 +137,11 @@ class EvolutionEngine:
         return EngineProposal(
             groups=groups,
             endpoints=base.endpoints,
-            notes=[*base.notes, "evolution: existing migrations are kept; user-owned files untouched"],
+            notes=[
+                *base.notes,
+                "evolution: existing migrations are kept; user-owned files untouched",
+                *conflict_notes(files),
+            ],
         )
 
     def render(self, bundle: Bundle, proposal: EngineProposal, repo: Path | None) -> dict[str, bytes]:

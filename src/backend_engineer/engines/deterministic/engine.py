@@ -11,7 +11,7 @@ from pathlib import Path
 from backend_engineer.engines.base import ChangeGroup, EndpointMapping, EngineProposal, PlannedFile, Refusal
 from backend_engineer.engines.deterministic.ir import ServiceIR, build_ir
 from backend_engineer.engines.deterministic.render.deploy import DEPLOY_PATHS
-from backend_engineer.engines.deterministic.tree import USER_OWNED_PREFIXES, render_tree
+from backend_engineer.engines.deterministic.tree import SCAFFOLD_PREFIXES, USER_OWNED_PREFIXES, render_tree
 from backend_engineer.spec.bundle import Bundle
 
 SUPPORTED = {
@@ -100,7 +100,8 @@ class DeterministicEngine:
     def propose(self, bundle: Bundle, repo: Path | None) -> EngineProposal:
         ir = build_ir(bundle)
         files = render_tree(ir)
-        existing_user = {p for p in files if p.startswith(USER_OWNED_PREFIXES) and repo and (repo / p).exists()}
+        mine = (*USER_OWNED_PREFIXES, *SCAFFOLD_PREFIXES)
+        existing_user = {p for p in files if p.startswith(mine) and repo and (repo / p).exists()}
         by_group: dict[str, list[PlannedFile]] = {}
         for path in sorted(files):
             if path in existing_user:

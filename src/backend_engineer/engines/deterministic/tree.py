@@ -27,7 +27,10 @@ GENERATED_HEADER = (
     "# Custom code belongs in app/custom/ (yours, never overwritten).\n"
 )
 USER_HEADER = "# Created once by backend-engineer. This file is yours: it is never overwritten.\n"
-USER_OWNED_PREFIXES = ("app/custom/", "tests/custom/", *DEPLOY_PATHS)
+USER_OWNED_PREFIXES = ("app/custom/", "tests/custom/")
+SCAFFOLD_PREFIXES = DEPLOY_PATHS
+"""Files the user may edit after the first generation: regeneration updates them only while they are unedited,
+and otherwise keeps the user's version and reports the new rendering (see evolution.scaffold)."""
 MANIFEST = ".backend-engineer/manifest.json"
 
 
@@ -137,8 +140,13 @@ def render_tree(ir: ServiceIR) -> dict[str, bytes]:
         "generator": f"backend-engineer {__version__}",
         "bundle_digest": ir.bundle.digest(),
         "user_owned": sorted(p for p in out if p.startswith(USER_OWNED_PREFIXES)),
+        "scaffold": {
+            p: hashlib.sha256(c).hexdigest() for p, c in sorted(out.items()) if p.startswith(SCAFFOLD_PREFIXES)
+        },
         "files": {
-            p: hashlib.sha256(c).hexdigest() for p, c in sorted(out.items()) if not p.startswith(USER_OWNED_PREFIXES)
+            p: hashlib.sha256(c).hexdigest()
+            for p, c in sorted(out.items())
+            if not p.startswith((*USER_OWNED_PREFIXES, *SCAFFOLD_PREFIXES))
         },
     }
     out[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
