@@ -202,8 +202,24 @@ def _comment(text: str, mark: str = "#") -> str:
     return "\n".join(f"{mark} {line}".rstrip() for line in text.splitlines())
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style for multi-line strings (CI scripts) and no anchors for repeated objects."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def _yaml(*docs: dict[str, Any], note: str = "") -> str:
-    body = "---\n".join(yaml.safe_dump(d, sort_keys=False, default_flow_style=False, width=1000) for d in docs)
+    body = "---\n".join(
+        yaml.dump(d, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000) for d in docs
+    )
     return _comment(HEADER + (f"\n{note}" if note else "")) + "\n" + body
 
 
@@ -351,13 +367,26 @@ def render_init_sql(m: DeployModel) -> str:
 
 # --- CI workflow ---------------------------------------------------------------------------------
 
+INSTALL = """\
+python - > requirements-ci.txt <<'PY'
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\\n".join(project["dependencies"] + project.get("optional-dependencies", {}).get("dev", [])))
+PY
+python -m pip install --requirement requirements-ci.txt
+"""
+"""The service runs from its root (like the image's WORKDIR), so CI installs its dependencies, not the project."""
+
 
 def render_ci(m: DeployModel) -> str:
     pg_url = "postgresql+psycopg://postgres:postgres@localhost:5432/ci"
     setup = [
         {"uses": "actions/checkout@v4"},
-        {"uses": "actions/setup-python@v5", "with": {"python-version": "3.12", "cache": "pip"}},
-        {"name": "Install", "run": "python -m pip install -e '.[dev]'"},
+        {
+            "uses": "actions/setup-python@v5",
+            "with": {"python-version": "3.12", "cache": "pip", "cache-dependency-path": "pyproject.toml"},
+        },
+        {"name": "Install", "run": INSTALL},
     ]
     postgres = {
         "image": POSTGRES_IMAGE.replace("-alpine", ""),
