@@ -114,9 +114,46 @@ def _poll(check: Any, proc: subprocess.Popen[str]) -> bool:
     return False
 
 
+BODY = b'{"name": "in flight during shutdown"}'
+
+
+def _start_request(service: Path, port: int) -> socket.socket:
+    """A POST to the contract's first collection whose body is only half sent: in flight in the app."""
+    contract = json.loads((service / "docs" / "openapi.json").read_text())
+    path = next(p for p, item in contract["paths"].items() if "post" in item and "{" not in p)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Idempotency-Key: {uuid.uuid4()}\r\nContent-Length: {len(BODY)}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + BODY[:5])
+    return sock
+
+
+def _finish_request(sock: socket.socket) -> bytes:
+    with sock:
+        sock.sendall(BODY[5:])
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def _stop(proc: subprocess.Popen[str], grace: float) -> tuple[int, str]:
-    """SIGTERM, then wait at most the grace period; the exit status and everything the process logged."""
     proc.send_signal(signal.SIGTERM)
+    return _exit(proc, grace)
+
+
+def _exit(proc: subprocess.Popen[str], grace: float) -> tuple[int, str]:
+    """Wait at most the grace period after SIGTERM; the exit status and everything the process logged."""
     try:
         out, err = proc.communicate(timeout=grace)
     except subprocess.TimeoutExpired:
@@ -191,13 +228,20 @@ def test_image_commands_start_serve_and_drain_as_the_app_role(service: Path, dat
         assert _poll(lambda: _status(ready) == 200, api), "the API never became ready"
         probe = _run(healthcheck, service, app_env, timeout=30)
         assert probe.returncode == 0, probe.stderr
-        code, err = _stop(api, grace)
+        in_flight = _start_request(service, port)
+        assert _status(ready) == 200  # served after the partial request's bytes, so the app is awaiting its body
+        api.send_signal(signal.SIGTERM)
+        assert _poll(lambda: not _accepts(port), api), "the API kept accepting connections after SIGTERM"
+        response = _finish_request(in_flight)
+        code, err = _exit(api, grace)
     finally:
         if api.poll() is None:
             api.kill()
             api.communicate()
     # uvicorn re-raises the SIGTERM it handled once the drain is over, so the status is 0 or "killed by SIGTERM";
     # the log shows the drain ran to its end.
+    assert re.match(rb"HTTP/1\.1 \d{3} ", response), f"the in-flight request was dropped: {response[:200]!r}"
+    assert b'"error"' in response or b"201" in response.split(b"\r\n", 1)[0], response[:300]
     assert code in (0, -signal.SIGTERM), err[-2000:]
     messages = _messages(err)
     assert "Application shutdown complete." in messages, err[-2000:]

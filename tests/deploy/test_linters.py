@@ -39,3 +39,19 @@ def test_actionlint_flags_a_broken_workflow(tmp_path: Path) -> None:
     )
     proc = _run(tool("actionlint"), "-no-color", ".github/workflows/ci.yml", cwd=tmp_path)
     assert proc.returncode != 0 and "ci.yml" in proc.stdout
+
+
+def test_compose_file_and_workflow_match_their_published_schemas(service: Path) -> None:
+    for schema, path in (
+        ("vendor.compose-spec", "compose.yaml"),
+        ("vendor.github-workflows", ".github/workflows/ci.yml"),
+    ):
+        proc = _run(tool("check-jsonschema"), "--builtin-schema", schema, path, cwd=service)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_compose_schema_rejects_a_misspelt_key(tmp_path: Path) -> None:
+    bad = tmp_path / "compose.yaml"
+    bad.write_text("services:\n  api:\n    image: x\n    depends_onn: [db]\n")
+    proc = _run(tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(bad))
+    assert proc.returncode != 0 and "depends_onn" in proc.stdout + proc.stderr
