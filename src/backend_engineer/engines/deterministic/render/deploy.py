@@ -284,7 +284,7 @@ def render_compose(m: DeployModel) -> str:
         "redis": {"condition": "service_healthy"},
     }
     grace = f"{m.worker_termination_grace}s"
-    doc = {
+    doc: dict[str, Any] = {
         "name": m.service,
         "services": {
             "db": {
@@ -351,10 +351,12 @@ def render_compose(m: DeployModel) -> str:
         },
         "volumes": {"db-data": {}},
     }
+    if not m.purge_schedule:
+        del doc["services"]["purge"]
     note = (
         "Local development: `docker compose up --build` (migrations run first, as the database owner;\n"
-        f"api, worker and purge connect as {m.db_role}, a non-superuser role, so row-level security applies).\n"
-        "Run the purge by hand: `docker compose run --rm purge`."
+        f"api, worker and purge connect as {m.db_role}, a non-superuser role, so row-level security applies)."
+        + ("\nRun the purge by hand: `docker compose run --rm purge`." if m.purge_schedule else "")
     )
     return _yaml(doc, note=note)
 
@@ -785,6 +787,8 @@ def render_topology(m: DeployModel, ir: ServiceIR) -> str:
         "purge": "runs to completion; every batch is committed with its checkpoint",
         "migrate": "one transaction per revision",
     }
+    if not m.purge_schedule:
+        stops["purge"] = "not deployed: " + m.purge_schedule_source
     for p in m.processes:
         lines.append(f"| {p.name} | `{' '.join(p.command)}` | {p.what} | {stops[p.name]} |")
     lines += [
@@ -868,6 +872,7 @@ def render_topology(m: DeployModel, ir: ServiceIR) -> str:
         "```",
         "",
         "Replay resets `attempts` to 0 and makes the event due at once; the worker picks it up on its next poll.",
+        "",
         "In Kubernetes run them in a worker pod: `kubectl exec deploy/" + f"{m.service}-worker -- python -m "
         "app.entrypoints.worker dead-letters`. Receivers dedupe on the Idempotency-Key (the event id), so "
         "replays are safe.",
