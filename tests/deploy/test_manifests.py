@@ -19,6 +19,7 @@ SCHEMA_OF = {
     ("networking.k8s.io/v1", "NetworkPolicy"): "networkpolicy-networking-v1.json",
     ("v1", "Service"): "service-v1.json",
     ("v1", "ServiceAccount"): "serviceaccount-v1.json",
+    ("policy/v1", "PodDisruptionBudget"): "poddisruptionbudget-policy-v1.json",
 }
 
 
@@ -52,7 +53,7 @@ def _objects(service: Path) -> list[dict[str, Any]]:
 def test_manifests_validate_against_the_kubernetes_schemas(service: Path, tmp_path: Path) -> None:
     objects = _objects(service)
     kinds = {d["kind"] for d in objects}
-    assert {"Deployment", "Job", "Service", "NetworkPolicy"} <= kinds
+    assert {"Deployment", "Job", "Service", "NetworkPolicy", "PodDisruptionBudget", "ServiceAccount"} <= kinds
     proc = _validate(objects, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

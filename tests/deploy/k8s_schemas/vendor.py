@@ -24,6 +24,7 @@ KINDS = (
     "networkpolicy-networking-v1",
     "service-v1",
     "serviceaccount-v1",
+    "poddisruptionbudget-policy-v1",
 )
 PREFIXES = ("/api/_definitions.json#/$defs/", "#/$defs/")
 

@@ -625,6 +625,12 @@ def k8s_documents(m: DeployModel) -> dict[str, list[dict[str, Any]]]:
             },
         },
         {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": _meta(m, f"{m.service}-api", "api"),
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": _labels(m, "api")}},
+        },
+        {
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": _meta(m, f"{m.service}-api", "api"),
