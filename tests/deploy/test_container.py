@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -173,9 +174,11 @@ def test_image_commands_start_serve_and_drain_as_the_app_role(service: Path, dat
     settings = service_settings(service)
     grace = settings["grace"]
     _role, _ = _role_sql(service)
+    psql = shutil.which("psql")
+    assert psql, "psql (postgresql-client) runs the init SQL the way the postgres image does; install it"
     init = _run(
         [
-            "psql",
+            psql,
             "-X",
             "-q",
             "-h",
