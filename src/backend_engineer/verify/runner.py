@@ -218,7 +218,8 @@ def _slo(service: Path, options: VerifyOptions) -> CheckResult:
     findings, stats = run_slo(service, requests=100 if options.quick else 300)
     bad = [f for f in findings if f.severity >= Severity.MAJOR]
     groups = "; ".join(
-        f"{k}: p95 {v['p95_ms']}/{v['p95_target_ms']} ms, p99 {v['p99_ms']}/{v['p99_target_ms']} ms"
+        f"{k}: p95 {v['p95_ms']}/{v['p95_target_ms']} ms (code {v['code_p95_ms']}, no-op {v['calibration_p95_ms']}), "
+        f"p99 {v['p99_ms']}/{v['p99_target_ms']} ms"
         for k, v in stats["groups"].items()
     )
     return CheckResult(
