@@ -114,6 +114,7 @@ dependencies = [
 
 [project.optional-dependencies]
 dev = ["pytest>=8", "hypothesis>=6", "ruff>=0.6", "mypy>=1.10"]
+rabbitmq = ["pika>=1.3"]
 
 [tool.ruff]
 line-length = 120
