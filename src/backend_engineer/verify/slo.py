@@ -27,9 +27,10 @@ from backend_engineer.verify.service import RunningService, ServiceError, run_se
 
 METRIC = re.compile(
     r"^(http_requests_total|http_request_db_queries_total|http_request_db_statements_total)"
-    r'\{operation="([^"]+)"[^}]*\} (\d+)',
+    r"\{([^}]*)\} ([0-9.eE+]+)",
     re.M,
 )
+OPERATION = re.compile(r'(?:^|,)operation="([^"]+)"')
 CALIBRATION_PATH = "/healthz"
 SLICES = 5
 
@@ -65,8 +66,10 @@ class Sample:
 
 def _counters(client: httpx.Client) -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
-    for name, op, value in METRIC.findall(client.get("/metrics").text):
-        out[(name, op)] = out.get((name, op), 0) + int(value)
+    for name, labels, value in METRIC.findall(client.get("/metrics").text):
+        if match := OPERATION.search(labels):
+            key = (name, match.group(1))
+            out[key] = out.get(key, 0) + int(float(value))
     return out
 
 

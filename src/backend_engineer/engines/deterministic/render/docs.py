@@ -106,6 +106,7 @@ dependencies = [
   "alembic>=1.13",
   "pydantic>=2.7",
   "email-validator>=2",
+  "prometheus-client>=0.20",
   "pyjwt>=2.8",
   "httpx>=0.27",
   "psycopg[binary]>=3.1",
