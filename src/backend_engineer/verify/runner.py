@@ -178,6 +178,21 @@ def _migrations(service: Path, options: VerifyOptions) -> CheckResult:
     )
 
 
+def _conformance(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.conformance import run_conformance
+
+    findings, stats = run_conformance(service)
+    bad = [f for f in findings if f.severity >= Severity.MAJOR]
+    return CheckResult(
+        "conformance",
+        "failed" if bad else "passed",
+        f"{stats['exercised']}/{stats['operations']} operations exercised, {stats['conforming']} conforming, "
+        f"{len(stats['stubs'])} need business logic",
+        findings=findings,
+        details=stats,
+    )
+
+
 def _fuzz(service: Path, options: VerifyOptions) -> CheckResult:
     from backend_engineer.verify.fuzz import run_fuzz
 
@@ -254,6 +269,7 @@ CHECKS: tuple[tuple[str, Callable[[Path, VerifyOptions], CheckResult]], ...] = (
     ("lint", _lint),
     ("openapi-lint", _openapi),
     ("migrations", _migrations),
+    ("conformance", _conformance),
     ("fuzz", _fuzz),
     ("probe", _probe),
     ("slo", _slo),
