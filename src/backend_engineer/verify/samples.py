@@ -62,7 +62,7 @@ def matching(pattern: str, min_length: int = 0, max_length: int = 64, *, fresh: 
     from hypothesis import strategies as st
 
     given = _GIVEN.setdefault((pattern, min_length, max_length), set())
-    strategy = st.from_regex(pattern).filter(lambda v: min_length <= len(v) <= max_length)
+    strategy = st.from_regex(pattern).filter(lambda v: min_length <= len(v) <= max_length and "\n" not in v)
     quiet = settings(database=None, max_examples=2000, suppress_health_check=list(HealthCheck))
     value = str(find(strategy, (lambda v: v not in given) if fresh else (lambda _: True), settings=quiet))
     given.add(value)
