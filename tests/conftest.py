@@ -62,6 +62,12 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+def rabbitmq_url() -> str:
+    need_server("RabbitMQ", "127.0.0.1", 5672)
+    return os.environ.get("BE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+@pytest.fixture
 def saas_bundle() -> Path:
     return EXAMPLES / "projects-saas"
 

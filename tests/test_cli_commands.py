@@ -17,6 +17,7 @@ EXPECTED = {
     "fuzz",
     "probe",
     "slo-check",
+    "conformance",
     "dep-scan",
     "verify",
     "review",

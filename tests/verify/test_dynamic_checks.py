@@ -239,6 +239,8 @@ def test_slo_check_cli_reports_p95_p99_and_queries(service: Path) -> None:
     assert result.exit_code == 0, data
     for group in data["stats"]["groups"].values():
         assert 0 < group["p95_ms"] <= group["p99_ms"] and group["p95_target_ms"] > 0 and group["errors"] == 0
+        assert group["calibration_p95_ms"] > 0 and 0 <= group["code_p95_ms"] <= group["p95_ms"]
+    assert data["stats"]["calibration"] == "/healthz"
     assert data["stats"]["queries_per_request"] and all(q >= 1 for q in data["stats"]["queries_per_request"].values())
     bad = CliRunner().invoke(app, ["slo-check", str(GOLDEN.parent)])
     assert bad.exit_code == 2 and "Traceback" not in bad.output

@@ -98,7 +98,9 @@ def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path:
         except StopIteration as stop:
             report = stop.value
             break
-    assert [e.message for e in events if e.status == Status.START] == ALL
+    started = [e.message for e in events if e.status == Status.START]
+    assert sorted(started) == sorted(ALL) and started[-1] == "slo", "the timing check runs alone, last"
+    assert [c.name for c in report.checks] == ALL
     statuses = {c.name: (c.status, c.summary) for c in report.checks}
     assert all(status == "passed" for status, _ in statuses.values()), statuses
     assert report.ok and not [f for f in report.findings if f.severity >= Severity.MAJOR]

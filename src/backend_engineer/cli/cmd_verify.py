@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
     app.command("fuzz")(fuzz)
     app.command("probe")(probe)
     app.command("slo-check")(slo_check)
+    app.command("conformance")(conformance)
     app.command("dep-scan")(dep_scan)
     app.command("verify")(verify)
 
@@ -166,6 +167,22 @@ def slo_check(
         _bad_input(str(exc))
         return
     _finish(findings, json_out, fail_on, {"stats": stats}, title=f"slo-check {service}")
+
+
+def conformance(
+    service: Path = typer.Argument(..., help="A generated service folder; it is served on loopback."),
+    fail_on: str = FAIL_ON,
+    json_out: bool = JSON,
+) -> None:
+    """Exercise every operation once and check status, media type, headers and body against the contract (BE44x)."""
+    from backend_engineer.verify.conformance import ConformanceError, run_conformance
+
+    try:
+        findings, stats = run_conformance(service)
+    except ConformanceError as exc:
+        _bad_input(str(exc))
+        return
+    _finish(findings, json_out, fail_on, {"stats": stats}, title=f"conformance {service}")
 
 
 def dep_scan(

@@ -22,8 +22,18 @@ def _ops(doc: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
     return out
 
 
-def api_deviations(bundle_dir: Path, service_dir: Path, plan: dict[str, Any]) -> list[str]:
-    deviations = [
+def conformance_deviations(verification: dict[str, Any] | None) -> list[str]:
+    """What the conformance check saw the running service do differently from the contract."""
+    for check in (verification or {}).get("checks", []):
+        if check.get("name") == "conformance":
+            return [f"{f['title']} [{f['code']}]" for f in check.get("findings", []) if f.get("code") != "BE445"]
+    return []
+
+
+def api_deviations(
+    bundle_dir: Path, service_dir: Path, plan: dict[str, Any], verification: dict[str, Any] | None = None
+) -> list[str]:
+    deviations = conformance_deviations(verification) + [
         f"{op}: needs business logic; the route answers 501 NOT_IMPLEMENTED until its port is implemented"
         for op in plan.get("needs_business_logic", [])
     ]

@@ -79,7 +79,7 @@ def build_handoff(run_dir: Path) -> dict[str, Any]:
         "verification": verification or {"checks": []},
         "findings": (review or {}).get("findings", []),
         "review_status": (review or {}).get("status"),
-        "api_deviations": api_deviations(Path(state.bundle), out_dir, plan) if out_dir.is_dir() else [],
+        "api_deviations": api_deviations(Path(state.bundle), out_dir, plan, verification) if out_dir.is_dir() else [],
         "migration_notes": migration_notes(out_dir) if out_dir.is_dir() else [],
     }
 

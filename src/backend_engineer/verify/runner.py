@@ -9,6 +9,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Generator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class VerifyOptions:
     skip: frozenset[str] = field(default_factory=frozenset)
     sqlite_only: bool = False
     advisory_db: Path | None = None
+    jobs: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
 
 
 def _tests(service: Path, options: VerifyOptions) -> CheckResult:
@@ -176,6 +178,21 @@ def _migrations(service: Path, options: VerifyOptions) -> CheckResult:
     )
 
 
+def _conformance(service: Path, options: VerifyOptions) -> CheckResult:
+    from backend_engineer.verify.conformance import run_conformance
+
+    findings, stats = run_conformance(service)
+    bad = [f for f in findings if f.severity >= Severity.MAJOR]
+    return CheckResult(
+        "conformance",
+        "failed" if bad else "passed",
+        f"{stats['exercised']}/{stats['operations']} operations exercised, {stats['conforming']} conforming, "
+        f"{len(stats['stubs'])} need business logic",
+        findings=findings,
+        details=stats,
+    )
+
+
 def _fuzz(service: Path, options: VerifyOptions) -> CheckResult:
     from backend_engineer.verify.fuzz import run_fuzz
 
@@ -218,7 +235,8 @@ def _slo(service: Path, options: VerifyOptions) -> CheckResult:
     findings, stats = run_slo(service, requests=100 if options.quick else 300)
     bad = [f for f in findings if f.severity >= Severity.MAJOR]
     groups = "; ".join(
-        f"{k}: p95 {v['p95_ms']}/{v['p95_target_ms']} ms, p99 {v['p99_ms']}/{v['p99_target_ms']} ms"
+        f"{k}: p95 {v['p95_ms']}/{v['p95_target_ms']} ms (code {v['code_p95_ms']}, no-op {v['calibration_p95_ms']}), "
+        f"p99 {v['p99_ms']}/{v['p99_target_ms']} ms"
         for k, v in stats["groups"].items()
     )
     return CheckResult(
@@ -251,6 +269,7 @@ CHECKS: tuple[tuple[str, Callable[[Path, VerifyOptions], CheckResult]], ...] = (
     ("lint", _lint),
     ("openapi-lint", _openapi),
     ("migrations", _migrations),
+    ("conformance", _conformance),
     ("fuzz", _fuzz),
     ("probe", _probe),
     ("slo", _slo),
@@ -258,28 +277,59 @@ CHECKS: tuple[tuple[str, Callable[[Path, VerifyOptions], CheckResult]], ...] = (
 )
 
 
+ALONE = frozenset({"slo"})
+"""Checks that measure time run alone, after the others, so that no other check loads the machine meanwhile."""
+
+
+def _run_check(
+    name: str, check: Callable[[Path, VerifyOptions], CheckResult], service_dir: Path, options: VerifyOptions
+) -> CheckResult:
+    started = time.monotonic()
+    try:
+        result = check(service_dir, options)
+    except Exception as exc:
+        result = CheckResult(name, "error", f"{type(exc).__name__}: {exc}"[:400])
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def _finished(name: str, result: CheckResult) -> Event:
+    status = {"passed": Status.OK, "skipped": Status.SKIP, "failed": Status.FAIL, "error": Status.FAIL}[result.status]
+    return Event(
+        "verify",
+        status,
+        f"{name}: {result.summary} ({result.duration_s:.1f}s)",
+        {"check": name, "findings": len(result.findings)},
+    )
+
+
 def iter_verify(service_dir: Path, bundle: Bundle, options: VerifyOptions) -> Generator[Event, None, VerifyReport]:
-    report = VerifyReport()
+    """Independent checks run concurrently (options.jobs at a time); timing checks run alone afterwards.
+
+    Events come as checks start and finish; the report lists the checks in their fixed order."""
+    results: dict[str, CheckResult] = {}
+    selected = []
     for name, check in CHECKS:
         if name in options.skip:
-            report.checks.append(CheckResult(name, "skipped", "skipped by request"))
+            results[name] = CheckResult(name, "skipped", "skipped by request")
             yield Event("verify", Status.SKIP, f"{name}: skipped by request")
-            continue
-        yield Event("verify", Status.START, f"{name}")
-        started = time.monotonic()
-        try:
-            result = check(service_dir, options)
-        except Exception as exc:
-            result = CheckResult(name, "error", f"{type(exc).__name__}: {exc}"[:400])
-        result.duration_s = time.monotonic() - started
-        report.checks.append(result)
-        status = {"passed": Status.OK, "skipped": Status.SKIP, "failed": Status.FAIL, "error": Status.FAIL}[
-            result.status
-        ]
-        yield Event(
-            "verify",
-            status,
-            f"{name}: {result.summary} ({result.duration_s:.1f}s)",
-            {"check": name, "findings": len(result.findings)},
-        )
+        else:
+            selected.append((name, check))
+    concurrent = [(n, c) for n, c in selected if n not in ALONE]
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        futures: dict[Future[CheckResult], str] = {}
+        for name, check in concurrent:
+            yield Event("verify", Status.START, f"{name}")
+            futures[pool.submit(_run_check, name, check, service_dir, options)] = name
+        for future in as_completed(futures):
+            name = futures[future]
+            results[name] = future.result()
+            yield _finished(name, results[name])
+    for name, check in selected:
+        if name in ALONE:
+            yield Event("verify", Status.START, f"{name}")
+            results[name] = _run_check(name, check, service_dir, options)
+            yield _finished(name, results[name])
+    report = VerifyReport()
+    report.checks.extend(results[name] for name, _ in CHECKS)
     return report

@@ -29,10 +29,10 @@ def sample(api: ApiContract, schema: Any, name: str = "value", unique: str = "")
             return "2026-12-01"
         if fmt == "date-time":
             return "2026-12-01T10:00:00Z"
-        if s.get("pattern") == "^#[0-9a-f]{6}$":
-            return "#336699"
-        text = f"probe {name} {unique}".strip()
         lo, hi = s.get("minLength", 0), s.get("maxLength", 64)
+        if isinstance(s.get("pattern"), str):
+            return matching(s["pattern"], lo, hi, fresh=bool(unique))
+        text = f"probe {name} {unique}".strip()
         return (text + "x" * max(lo - len(text), 0))[:hi]
     if types == "integer":
         return int(s.get("minimum", 1))
@@ -49,6 +49,24 @@ def sample(api: ApiContract, schema: Any, name: str = "value", unique: str = "")
     if types == "object":
         return {}
     return None
+
+
+_GIVEN: dict[tuple[str, int, int], set[str]] = {}
+
+
+def matching(pattern: str, min_length: int = 0, max_length: int = 64, *, fresh: bool = False) -> str:
+    """The simplest string that matches a JSON Schema pattern (searched, not guessed) within the length bounds.
+
+    With ``fresh`` each call gives a value not given before for the same pattern, for fields that must be unique."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis import strategies as st
+
+    given = _GIVEN.setdefault((pattern, min_length, max_length), set())
+    strategy = st.from_regex(pattern).filter(lambda v: min_length <= len(v) <= max_length and "\n" not in v)
+    quiet = settings(database=None, max_examples=2000, suppress_health_check=list(HealthCheck))
+    value = str(find(strategy, (lambda v: v not in given) if fresh else (lambda _: True), settings=quiet))
+    given.add(value)
+    return value
 
 
 def body_for(api: ApiContract, schema: Any, unique: str, full: bool = True) -> dict[str, Any]:

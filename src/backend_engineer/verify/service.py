@@ -89,8 +89,19 @@ def _env(bundle: Bundle, secret: str, db_url: str, port: int) -> dict[str, str]:
 
 
 @contextmanager
-def run_service(root: Path, *, database_url: str | None = None, timeout: float = 30.0) -> Iterator[RunningService]:
-    """Migrate a fresh database, start ``python -m app`` on a free loopback port, stop it afterwards."""
+def run_service(
+    root: Path,
+    *,
+    database_url: str | None = None,
+    timeout: float = 30.0,
+    env: dict[str, str] | None = None,
+    command_prefix: list[str] | None = None,
+) -> Iterator[RunningService]:
+    """Migrate a fresh database, start ``python -m app`` on a free loopback port, stop it afterwards.
+
+    ``env`` overrides the service's environment (LOG_LEVEL, say); ``command_prefix`` runs the server under another
+    command, such as ``taskset -c 0`` for a benchmark.
+    """
     loaded = load_bundle(root / ".backend-engineer" / "bundle")
     if loaded.bundle is None:
         raise ServiceError(f"{root}: no readable .backend-engineer/bundle; is this a generated service?")
@@ -100,7 +111,7 @@ def run_service(root: Path, *, database_url: str | None = None, timeout: float =
     with tempfile.TemporaryDirectory(prefix="be-svc-") as tmp:
         db_url = database_url or f"sqlite:///{tmp}/service.db"
         port = free_port()
-        env = _env(loaded.bundle, secret, db_url, port)
+        env = {**_env(loaded.bundle, secret, db_url, port), **(env or {})}
         migrate = subprocess.run(
             [sys.executable, "-m", "alembic", "upgrade", "head"],
             cwd=root,
@@ -114,7 +125,9 @@ def run_service(root: Path, *, database_url: str | None = None, timeout: float =
             raise ServiceError(f"alembic upgrade head failed: {migrate.stderr.strip()[-500:]}")
         log = Path(tmp) / "server.log"
         with log.open("w") as sink:
-            proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=root, env=env, stdout=sink, stderr=sink)
+            proc = subprocess.Popen(
+                [*(command_prefix or []), sys.executable, "-m", "app"], cwd=root, env=env, stdout=sink, stderr=sink
+            )
             try:
                 base = f"http://127.0.0.1:{port}"
                 deadline = time.monotonic() + timeout

@@ -106,6 +106,7 @@ dependencies = [
   "alembic>=1.13",
   "pydantic>=2.7",
   "email-validator>=2",
+  "prometheus-client>=0.20",
   "pyjwt>=2.8",
   "httpx>=0.27",
   "psycopg[binary]>=3.1",
@@ -114,6 +115,7 @@ dependencies = [
 
 [project.optional-dependencies]
 dev = ["pytest>=8", "hypothesis>=6", "ruff>=0.6", "mypy>=1.10"]
+rabbitmq = ["pika>=1.3"]
 
 [tool.ruff]
 line-length = 120
