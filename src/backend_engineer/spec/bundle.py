@@ -189,7 +189,7 @@ def load_bundle(root: Path | str) -> LoadResult:
         try:
             data, lines = load_yaml(path)
         except YamlError as exc:
-            errors.append(LoadError(rel, exc.line, "", exc.message, "correct the YAML syntax on that line"))
+            errors.append(LoadError(rel, exc.line, "", exc.message, exc.fix))
             continue
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(LoadError(rel, 0, "", f"cannot read the file: {exc}", "make it readable UTF-8 text"))

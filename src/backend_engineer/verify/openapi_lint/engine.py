@@ -6,12 +6,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from backend_engineer.findings import Finding, Severity, sort_findings
 from backend_engineer.spec.bundle import dotted
 from backend_engineer.spec.openapi import build_contract, find_dangling_refs
-from backend_engineer.spec.yamlio import LineIndex, YamlError, loads
+from backend_engineer.spec.yamlio import LineIndex, YamlError, load, loads
 from backend_engineer.verify.openapi_lint.context import LintContext
 from backend_engineer.verify.openapi_lint.rules import RULES
 
@@ -23,11 +21,12 @@ def public_from_bundle(path: Path) -> frozenset[str]:
     if not security.is_file():
         return frozenset()
     try:
-        data = yaml.safe_load(security.read_text()) or {}
-    except yaml.YAMLError:
+        data, _ = load(security)
+    except (YamlError, OSError, UnicodeDecodeError):
         return frozenset()
-    public = (data.get("authorization") or {}).get("public_operations") or []
-    return frozenset(str(p) for p in public)
+    authorization = data.get("authorization") if isinstance(data, dict) else None
+    public = authorization.get("public_operations") if isinstance(authorization, dict) else None
+    return frozenset(str(p) for p in public) if isinstance(public, list) else frozenset()
 
 
 def _validate(doc: dict[str, Any], rel: str, lines: LineIndex) -> list[Finding]:
@@ -94,7 +93,7 @@ def lint_text(text: str, rel: str, public: Iterable[str] = ()) -> list[Finding]:
                 exc.message,
                 rel,
                 exc.line,
-                recommendation="fix the YAML/JSON syntax",
+                recommendation=exc.fix,
                 category="api-contract",
                 source="openapi-lint",
             )
