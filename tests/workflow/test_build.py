@@ -8,9 +8,9 @@ import pytest
 
 from backend_engineer import exit_codes
 from backend_engineer.events import Event, Status
-from backend_engineer.workflow.approvals import PHRASES, read_ledger
+from backend_engineer.runs.folder import load_state
+from backend_engineer.runs.ledger import PHRASES, read_ledger
 from backend_engineer.workflow.build import BuildOptions, BuildResult, iter_build
-from backend_engineer.workflow.runs import load_state
 from tests.conftest import EXAMPLES
 from tests.workflow.support import FileEngine
 
