@@ -63,7 +63,11 @@ def test_cli_verify_skips_dep_scan_without_a_database_and_fails_on_a_planted_con
     contract = service / ".backend-engineer" / "bundle" / "openapi.yaml"
     lines = contract.read_text().splitlines(keepends=True)
     first = next(i for i, line in enumerate(lines) if "#/components/parameters/IdempotencyKey" in line)
-    contract.write_text("".join(lines[:first] + lines[first + 1 :]))
+    contract.write_text(
+        "".join(
+            [*lines[:first], "        - {name: X-Trace, in: header, schema: {type: string}}\n", *lines[first + 1 :]]
+        )
+    )
     failed = runner.invoke(app, ["verify", str(service), "--skip", heavy, "--out", str(out), "--advisory-db", str(OSV)])
     assert failed.exit_code == 7, failed.output
     assert "BE102" in failed.output and "[FAIL] verification" in failed.output

@@ -243,7 +243,8 @@ def _iter_build(
     from backend_engineer.handoff.report import write_handoff
 
     paths = write_handoff(run_dir)
-    mark_done(run_dir, state, "handoff", "verified" if verify_ok else "verify-failed")
+    verified = "verify" in state.stages_done
+    mark_done(run_dir, state, "handoff", ("verified" if verified else "built") if verify_ok else "verify-failed")
     yield Event("handoff", Status.OK, f"wrote {', '.join(p.name for p in paths)}", {"paths": [str(p) for p in paths]})
     code = exit_codes.OK if verify_ok else exit_codes.VERIFY_FAILED
     return BuildResult(
