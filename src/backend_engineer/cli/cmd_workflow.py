@@ -188,6 +188,11 @@ def build(
     db: str = typer.Option("sqlite", "--db", help="sqlite (default, no server) or postgresql."),
     pg_url: str | None = typer.Option(None, "--pg-url", help="PostgreSQL URL for --db postgresql."),
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip the verify stage (reported as skipped)."),
+    reverify: bool = typer.Option(
+        False,
+        "--reverify",
+        help="Verify even when nothing changed since an earlier run verified the same commit of --out.",
+    ),
     accept_breaking: list[str] = typer.Option(
         [], "--accept-breaking", help="Accept a breaking contract change by its id (see intake)."
     ),
@@ -210,7 +215,12 @@ def build(
             return str(typer.prompt(f"[ASK] {phrase}"))
 
     options = api.BuildOptions(
-        engine=engine, db=db, pg_url=pg_url, verify=not no_verify, accept_breaking=tuple(accept_breaking)
+        engine=engine,
+        db=db,
+        pg_url=pg_url,
+        verify=not no_verify,
+        accept_breaking=tuple(accept_breaking),
+        reverify=reverify,
     )
     gen = api.iter_build(
         bundle,

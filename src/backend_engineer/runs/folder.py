@@ -59,6 +59,7 @@ class RunState:
     stages_done: list[str] = field(default_factory=list)
     status: str = "planned"
     commits: list[dict[str, str]] = field(default_factory=list)
+    verified: dict[str, str] = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     schema_version: int = RUN_SCHEMA_VERSION
 

@@ -19,11 +19,11 @@ from backend_engineer.engines.base import Engine, EngineConflict
 from backend_engineer.events import Event, Status
 from backend_engineer.planning.plan import Plan
 from backend_engineer.runs import ledger as approvals
-from backend_engineer.runs.folder import RunState, atomic_write, load_state, mark_done, save_state
+from backend_engineer.runs.folder import RunFolderError, RunState, atomic_write, load_state, mark_done, save_state
 from backend_engineer.spec.bundle import Bundle
 from backend_engineer.workflow import gate
 from backend_engineer.workflow.gate import EngineRefused, IntakeBlocked, admit, plan_for, resolve_engine, write_plan
-from backend_engineer.workflow.gitops import Commit, GitError, Staging
+from backend_engineer.workflow.gitops import Commit, GitError, Staging, git, is_clean
 
 Ask = Callable[[str], str]
 
@@ -60,6 +60,7 @@ class BuildOptions:
     runs: Path | None = None
     accept_breaking: tuple[str, ...] = ()
     quick_verify: bool = False
+    reverify: bool = False
 
 
 def _render_files(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path) -> dict[str, bytes]:
@@ -234,7 +235,21 @@ def _iter_build(
 
     verify_ok = True
     if opts.verify and "verify" not in state.stages_done:
-        verify_ok = yield from _verify(bundle, out_dir, run_dir, opts)
+        earlier = None if commits or opts.reverify else _verified_earlier(run_dir, out_dir, opts)
+        if earlier is not None:
+            for name in VERIFY_FILES:
+                if (earlier / name).is_file():
+                    atomic_write(run_dir / name, (earlier / name).read_bytes())
+            yield Event(
+                "verify",
+                Status.SKIP,
+                f"nothing changed since run {earlier.name} verified {out_dir} at the same commit; "
+                "its report is reused (pass --reverify to verify again)",
+                {"reused": str(earlier / "verification.json")},
+            )
+        else:
+            verify_ok = yield from _verify(bundle, out_dir, run_dir, opts)
+        state.verified = _fingerprint(out_dir, opts) if verify_ok else {}
         mark_done(run_dir, state, "verify")
     if opts.review and "review" not in state.stages_done:
         yield from _review(out_dir, run_dir)
@@ -255,6 +270,41 @@ def _iter_build(
         out_dir,
         commits,
     )
+
+
+VERIFY_FILES = ("verification.json", "junit.xml")
+
+
+def _fingerprint(out_dir: Path, opts: BuildOptions) -> dict[str, str]:
+    """What a verification result depends on: the committed output (clean tree) and the options."""
+    try:
+        if not is_clean(out_dir):
+            return {}
+        head = git(out_dir, "rev-parse", "HEAD")
+    except GitError:
+        return {}
+    return {"head": head, "db": opts.db, "quick": str(opts.quick_verify)}
+
+
+def _verified_earlier(run_dir: Path, out_dir: Path, opts: BuildOptions) -> Path | None:
+    """A sibling run that verified this very commit of ``out_dir`` with the same options, if any."""
+    wanted = _fingerprint(out_dir, opts)
+    if not wanted:
+        return None
+    for other in sorted(run_dir.parent.glob("*/run.json"), reverse=True):
+        try:
+            earlier = load_state(other.parent)
+        except (RunFolderError, TypeError):
+            continue
+        if (
+            other.parent != run_dir
+            and earlier.out_dir == str(out_dir)
+            and earlier.status == "verified"
+            and earlier.verified == wanted
+            and (other.parent / "verification.json").is_file()
+        ):
+            return other.parent
+    return None
 
 
 def _authorize(
