@@ -46,7 +46,10 @@ def test_report_is_not_ok_on_a_major_finding_and_writes_json_and_junit(tmp_path:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["junit.xml", "verification.json"]
 
 
-def test_cli_verify_skips_dep_scan_without_a_database_and_fails_on_a_planted_contract_defect(tmp_path: Path) -> None:
+def test_cli_verify_skips_dep_scan_without_a_database_and_fails_on_a_planted_contract_defect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKEND_ENGINEER_OSV", "none")
     service = tmp_path / "svc"
     shutil.copytree(GOLDEN, service)
     runner = CliRunner()
