@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from backend_engineer.cli.main import app
@@ -88,6 +89,24 @@ def test_cli_verify_rejects_bad_input(tmp_path: Path) -> None:
     assert empty.exit_code == 2 and "bundle" in empty.output
 
 
+def _generous_latency_targets(service: Path) -> None:
+    """Latency depends on machine load; a test must not. Query budgets and server errors stay strict."""
+    perf = service / ".backend-engineer" / "bundle" / "perf.yaml"
+    data = yaml.safe_load(perf.read_text())
+    for slo in data["slos"]["latency"]:
+        slo["p95_ms"], slo["p99_ms"] = 600_000, 600_000
+    perf.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _failures(report: VerifyReport) -> str:
+    lines = []
+    for check in report.checks:
+        if check.status != "passed":
+            lines.append(f"{check.name}: {check.status}: {check.summary}")
+            lines += [f"    {f.code} {f.severity.label} {f.path}:{f.line} {f.title}" for f in check.findings][:10]
+    return "\n".join(lines)
+
+
 @pytest.mark.slow
 def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path: Path) -> None:
     bundle = load_bundle(EXAMPLES / "projects-saas").bundle
@@ -97,6 +116,7 @@ def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path:
         target = service / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    _generous_latency_targets(service)
     gen = iter_verify(service, bundle, VerifyOptions(quick=True, advisory_db=OSV))
     events = []
     while True:
@@ -106,14 +126,17 @@ def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path:
             report = stop.value
             break
     assert [e.message for e in events if e.status == Status.START] == ALL
-    statuses = {c.name: (c.status, c.summary) for c in report.checks}
-    assert all(status == "passed" for status, _ in statuses.values()), statuses
-    assert report.ok and not [f for f in report.findings if f.severity >= Severity.MAJOR]
+    failures = _failures(report)
+    assert not failures, "checks that did not pass:\n" + failures
+    assert report.ok and not [f for f in report.findings if f.severity >= Severity.MAJOR], _failures(report)
     by_name = {c.name: c for c in report.checks}
     assert by_name["tests"].details["passed"] >= 50 and by_name["tests"].details["failed"] == 0
     assert by_name["fuzz"].details["operations"] == 17
     assert by_name["probe"].details["cross_tenant"] >= 10 and by_name["probe"].details["injection"] > 0
-    assert by_name["slo"].details["groups"] and by_name["dep-scan"].details["packages"] > 20
+    slo = by_name["slo"].details
+    assert slo["groups"] and all(g["errors"] == 0 and g["requests"] >= 100 for g in slo["groups"].values())
+    assert slo["queries_per_request"] and max(slo["queries_per_request"].values()) <= 4
+    assert by_name["dep-scan"].details["packages"] > 20
     json_path, junit_path = report.write(tmp_path / "out")
     assert json.loads(json_path.read_text())["ok"] is True
     assert ET.parse(junit_path).getroot().get("tests") == str(len(ALL))

@@ -1,11 +1,13 @@
-"""Validation of an OpenAPI document against the official 3.0 / 3.1 schema (openapi-spec-validator).
+"""Validation of an OpenAPI document against the official 3.0 / 3.1 schema.
 
-Used by the bundle loader (so intake refuses an invalid contract) and by ``openapi-lint`` (BE100).
+The bundle loader uses the fast JSON Schema check (so intake refuses an invalid contract); ``openapi-lint``
+(BE100) adds openapi-spec-validator's semantic checks with ``full=True``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from backend_engineer.spec.yamlio import PathKey
@@ -20,26 +22,54 @@ class SchemaError:
     fix: str
 
 
-def schema_errors(doc: dict[str, Any]) -> list[SchemaError]:
-    """Every place where ``doc`` breaks the OpenAPI schema of its declared version (at most 20)."""
+@lru_cache(maxsize=4)
+def _schema_validator(version: str) -> Any:
+    """A compiled validator for the official OpenAPI 3.0 / 3.1 JSON Schema (jsonschema-rs: milliseconds)."""
+    import jsonschema_rs
+    from openapi_spec_validator.schemas import schema_v30, schema_v31
+
+    return jsonschema_rs.validator_for(dict(schema_v31 if version == "3.1" else schema_v30))
+
+
+def _unsupported(version: str) -> list[SchemaError]:
+    return [
+        SchemaError(
+            f"unsupported OpenAPI version {version or '(missing)'}", ("openapi",), "declare openapi: 3.0.x or 3.1.x"
+        )
+    ]
+
+
+def schema_errors(doc: dict[str, Any], *, full: bool = False) -> list[SchemaError]:
+    """Every place where ``doc`` breaks the OpenAPI schema of its declared version (at most 20).
+
+    The default checks the document against the official JSON Schema only, which is fast enough for
+    every intake. ``full`` adds openapi-spec-validator's semantic checks (path parameters, defaults
+    against their schemas, ...), which ``openapi-lint`` runs.
+    """
+    version = str(doc.get("openapi", ""))
+    if not version.startswith(("3.0", "3.1")):
+        return _unsupported(version)
+    fix = f"fix the document so it validates against the OpenAPI {version} schema"
+    if not full:
+        try:
+            validator = _schema_validator(version[:3])
+        except ImportError:
+            full = True
+        else:
+            found = []
+            for error in validator.iter_errors(doc):
+                path = tuple(p for p in error.instance_path)
+                found.append(SchemaError(f"invalid OpenAPI: {error.message[:200]}", path, fix))
+                if len(found) >= MAX_ERRORS:
+                    break
+            return found
     from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-    version = str(doc.get("openapi", ""))
-    if version.startswith("3.1"):
-        validator: Any = OpenAPIV31SpecValidator(doc)
-    elif version.startswith("3.0"):
-        validator = OpenAPIV30SpecValidator(doc)
-    else:
-        return [
-            SchemaError(
-                f"unsupported OpenAPI version {version or '(missing)'}", ("openapi",), "declare openapi: 3.0.x or 3.1.x"
-            )
-        ]
+    spec_validator: Any = (OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator)(doc)
     out: list[SchemaError] = []
-    fix = f"fix the document so it validates against the OpenAPI {version} schema"
     try:
-        for error in validator.iter_errors():
-            out.append(SchemaError(f"invalid OpenAPI: {error.message[:200]}", tuple(error.absolute_path), fix))
+        for err in spec_validator.iter_errors():
+            out.append(SchemaError(f"invalid OpenAPI: {err.message[:200]}", tuple(err.absolute_path), fix))
             if len(out) >= MAX_ERRORS:
                 break
     except Exception as exc:

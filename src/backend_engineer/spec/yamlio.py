@@ -8,7 +8,8 @@ Python loader only when PyYAML was built without it. A spec file is untrusted in
 bounded before anything walks the data:
 
 * the text may not exceed :attr:`Limits.max_bytes`;
-* an event pass rejects nesting deeper than :attr:`Limits.max_depth` before the (recursive) composer runs;
+* nesting deeper than :attr:`Limits.max_depth` is refused (libyaml itself stops at 1000 levels, and the
+  pure-Python composer's recursion error becomes the same clear error);
 * every node is visited once (aliases share the node they point at), so the walk is linear in the
   document's size; the size the data would have with every alias expanded is computed from those
   per-node sizes and may not exceed :attr:`Limits.max_expanded_nodes` (a "billion laughs" bomb stops
@@ -103,32 +104,6 @@ class _Deadline:
             )
 
 
-def _check_depth(text: str, limits: Limits, deadline: _Deadline) -> None:
-    """Walk libyaml's event stream (iterative, no recursion) and refuse documents nested too deep."""
-    loader = SpecLoader(text)
-    depth = 0
-    try:
-        count = 0
-        while loader.check_event():
-            event = loader.get_event()
-            line = event.start_mark.line + 1 if event is not None and event.start_mark is not None else 1
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > limits.max_depth:
-                    raise YamlError(
-                        f"the document nests deeper than {limits.max_depth} levels",
-                        line,
-                        f"flatten the structure to at most {limits.max_depth} levels",
-                    )
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            count += 1
-            if count % 4096 == 0:
-                deadline.check(line)
-    finally:
-        loader.dispose()
-
-
 class _Walker:
     """One pass over the node graph: duplicate keys, the line index and the expanded size.
 
@@ -148,6 +123,12 @@ class _Walker:
     def walk(self, node: yaml.Node, path: PathKey) -> tuple[int, int]:
         key = id(node)
         line = node.start_mark.line + 1
+        if len(path) > self.limits.max_depth:
+            raise YamlError(
+                f"the document nests deeper than {self.limits.max_depth} levels",
+                line,
+                f"flatten the structure to at most {self.limits.max_depth} levels",
+            )
         if key in self.open:
             raise YamlError(
                 "an alias refers to the node that contains it (a recursive structure)",
@@ -215,12 +196,17 @@ def loads(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, LineIndex]:
         )
     deadline = _Deadline(limits.seconds)
     try:
-        _check_depth(text, limits, deadline)
         loader = SpecLoader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+    except RecursionError:
+        raise YamlError(
+            "the document nests too deep to read",
+            1,
+            f"flatten the structure to at most {limits.max_depth} levels",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

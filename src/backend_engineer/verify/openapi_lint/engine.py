@@ -43,7 +43,7 @@ def _validate(doc: dict[str, Any], rel: str, lines: LineIndex) -> list[Finding]:
             category="api-contract",
             source="openapi-lint",
         )
-        for err in schema_errors(doc)
+        for err in schema_errors(doc, full=True)
     ]
 
 
