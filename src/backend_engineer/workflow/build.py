@@ -257,9 +257,11 @@ def _iter_build(
 
     from backend_engineer.handoff.report import write_handoff
 
-    paths = write_handoff(run_dir)
     verified = "verify" in state.stages_done
-    mark_done(run_dir, state, "handoff", ("verified" if verified else "built") if verify_ok else "verify-failed")
+    state.status = ("verified" if verified else "built") if verify_ok else "verify-failed"
+    save_state(run_dir, state)
+    paths = write_handoff(run_dir)
+    mark_done(run_dir, state, "handoff")
     yield Event("handoff", Status.OK, f"wrote {', '.join(p.name for p in paths)}", {"paths": [str(p) for p in paths]})
     code = exit_codes.OK if verify_ok else exit_codes.VERIFY_FAILED
     return BuildResult(
