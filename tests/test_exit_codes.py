@@ -106,6 +106,7 @@ def test_6_unsupported(tmp_path: Path) -> None:
     result = invoke("generate", str(bundle), "--out", str(tmp_path / "svc"))
     assert result.exit_code == exit_codes.UNSUPPORTED, result.output
     assert "tech_stack.framework" in result.output and not (tmp_path / "svc").exists()
+    assert "generate` runs the deterministic engine only" in result.output and "build" in result.output
 
 
 def test_7_verify_failed(tmp_path: Path) -> None:

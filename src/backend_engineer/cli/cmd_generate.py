@@ -45,6 +45,11 @@ def generate(
     if refusals:
         for r in refusals:
             console.print(f"[FAIL] {r.render()}", markup=False)
+        console.print(
+            "[INFO] `generate` runs the deterministic engine only; for another stack use "
+            f"`backend-engineer build {bundle} --out {out} --engine llm`",
+            markup=False,
+        )
         raise typer.Exit(exit_codes.UNSUPPORTED)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         console.print(
