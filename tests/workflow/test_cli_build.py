@@ -81,3 +81,13 @@ def test_build_of_an_incomplete_bundle_exits_3_and_writes_nothing(tmp_path: Path
     assert "[FAIL]" in result.stdout and "no port is configured" in result.stdout
     assert "\x1b[" not in result.stdout
     assert not (tmp_path / "svc").exists() and not (tmp_path / ".backend-engineer").exists()
+
+
+def test_approve_latest_finds_runs_beside_out_and_explains_where_they_are(tmp_path: Path) -> None:
+    svc = tmp_path / "out" / "svc"
+    planned = cli("plan", str(SAAS), "--out", str(svc), "--json", cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    lost = cli("approve", "latest", "--answer", "yes", cwd=tmp_path)
+    assert lost.returncode == 2 and "beside the output folder" in lost.stderr and "--out" in lost.stderr
+    found = cli("approve", "latest", "--out", str(svc), "--answer", "yes", cwd=tmp_path)
+    assert found.returncode == 0 and json.loads(planned.stdout)["run_dir"] in found.stdout

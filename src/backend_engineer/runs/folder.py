@@ -121,8 +121,14 @@ def resolve_run(arg: str, root: Path | None = None, out_dir: Path | None = None)
     if arg == "latest":
         runs = sorted(p for p in base.glob("*") if (p / "run.json").is_file()) if base.is_dir() else []
         if not runs:
-            raise RunFolderError(f"{base}: no runs yet; run `backend-engineer plan` first")
+            raise RunFolderError(
+                f"{base}: no runs here; run folders sit beside the output folder, so pass --out DIR "
+                "(the folder given to plan/build) or the run folder that plan printed"
+            )
         return runs[-1]
     if (base / arg / "run.json").is_file():
         return base / arg
-    raise RunFolderError(f"no run folder named {arg!r} (looked in {candidate} and {base / arg})")
+    raise RunFolderError(
+        f"no run folder named {arg!r} (looked in {candidate} and {base / arg}); pass the run folder that plan "
+        "printed, or --out DIR to look beside that output folder"
+    )
