@@ -164,7 +164,8 @@ def _iter_build(
     yield Event(
         "plan",
         Status.START,
-        f"planning with the {engine.name} engine" + (f" (changing the existing {out_dir})" if existing else ""),
+        f"planning with the {engine.name} engine"
+        + (f" (evolving the existing service in {out_dir})" if existing else ""),
     )
     try:
         plan = plan_for(bundle, engine, out_dir)
