@@ -8,8 +8,9 @@ BUNDLE ?= examples/projects-saas
 .PHONY: install run test lint typecheck bench clean
 
 $(BIN)/.installed: pyproject.toml
+	@echo "[INFO] installing into $(VENV) only: pip, setuptools (the venv's bundled 65.5 has PYSEC-2022-43012) and backend-engineer with its dev extras"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip 'setuptools>=65.5.1'
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
@@ -26,6 +27,7 @@ typecheck: install
 	$(BIN)/mypy
 
 test: install lint
+	@echo "[INFO] next: if chromium is missing and this is root with apt-get, Debian's chromium is installed SYSTEM-WIDE (for the HTML handoff screenshot test); BE_NO_SYSTEM_INSTALL=1 skips it"
 	@if [ -f scripts/ensure-chromium.sh ]; then bash scripts/ensure-chromium.sh; fi
 	$(BIN)/python -m pytest
 

@@ -13,6 +13,7 @@ LAYERS: dict[str, str] = {
     "exit_codes": "core",
     "spec": "core",
     "__init__": "core",
+    "runs": "records",
     "engines.base": "contract",
     "engines.registry": "contract",
     "engines": "contract",
@@ -31,12 +32,13 @@ LAYERS: dict[str, str] = {
 }
 ALLOWED: dict[str, set[str]] = {
     "core": {"core"},
+    "records": {"core", "records"},
     "contract": {"core", "contract"},
     "gates": {"core", "contract", "gates"},
     "checkers": {"core", "checkers"},
     "engines": {"core", "contract", "gates", "engines", "checkers"},
-    "workflow": {"core", "contract", "gates", "engines", "checkers", "workflow"},
-    "integrations": {"core", "contract", "gates", "engines", "checkers", "workflow", "integrations"},
+    "workflow": {"core", "records", "contract", "gates", "engines", "checkers", "workflow"},
+    "integrations": {"core", "records", "contract", "gates", "engines", "checkers", "workflow", "integrations"},
     "cli": set(LAYERS.values()),
 }
 
@@ -89,3 +91,38 @@ def test_layers_import_only_what_they_may() -> None:
 def test_every_module_is_in_a_layer() -> None:
     for module, _ in modules():
         layer_of(module)
+
+
+def _package_of(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_no_two_packages_import_each_other() -> None:
+    edges: dict[str, set[str]] = {}
+    for module, path in modules():
+        for target in imports(path):
+            if target.startswith("backend_engineer."):
+                other = _package_of(target.removeprefix("backend_engineer."))
+                if other != _package_of(module):
+                    edges.setdefault(_package_of(module), set()).add(other)
+    cycles = sorted(
+        f"{a} <-> {b}" for a, targets in edges.items() for b in targets if a < b and a in edges.get(b, set())
+    )
+    assert not cycles, cycles
+
+
+CONCRETE_ENGINES = ("engines.deterministic", "evolution", "llm")
+
+
+def test_the_workflow_reaches_engines_only_through_the_registry() -> None:
+    offenders = []
+    for module, path in modules():
+        if _package_of(module) not in {"workflow", "handoff", "integrations"}:
+            continue
+        for target in imports(path):
+            name = target.removeprefix("backend_engineer.")
+            if target.startswith("backend_engineer.") and name.startswith(CONCRETE_ENGINES):
+                offenders.append(f"{module} imports {target}")
+        if "type(engine).__name__" in path.read_text(encoding="utf-8"):
+            offenders.append(f"{module} tests an engine's class name")
+    assert not offenders, "\n".join(offenders)

@@ -11,6 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from backend_engineer.cli.main import app
+from backend_engineer.runs.ledger import PHRASES
 from tests.llm.fake_server import FakeModelServer
 from tests.llm.support import MUL_SRC, MUL_TEST, call, git, head, status
 
@@ -54,11 +55,8 @@ def test_yes_runs_the_change_and_records_the_approval(repo: Path, tmp_path: Path
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["status"] == "completed" and out["report"]["files"] == ["calc/ops.py", "tests/test_mul.py"]
-    assert out["approval"] == {
-        "phrase": "May I proceed with implementing this backend solution?",
-        "answer": "yes",
-        "via": "--yes flag",
-    }
+    assert out["approval"] == {"phrase": ledger(repo)[0]["phrase"], "answer": "yes", "via": "--yes flag"}
+    assert out["approval"]["phrase"] in PHRASES
     assert git(repo, "rev-parse", "HEAD~1").strip() == before
     assert git(repo, "log", "-1", "--format=%s").strip() == f"feat: {REQUEST}"
     assert ledger(repo)[0]["decision"] == "approved"
@@ -70,7 +68,7 @@ def test_stop_cancels_and_leaves_the_repo_untouched(repo: Path, tmp_path: Path, 
     before = head(repo)
     result = invoke(repo, "--provider", "scripted", "--script", script(tmp_path, GOOD), input=f"{answer}\n")
     assert result.exit_code == 5, result.output
-    assert "May I proceed with implementing this backend solution?" in result.output
+    assert ledger(repo)[0]["phrase"] in PHRASES and ledger(repo)[0]["phrase"] in result.output
     assert "Plan for the change" in result.output and "calc/, tests/" in result.output
     assert "never:      infra/, .git" in result.output
     assert head(repo) == before and status(repo) == ""

@@ -81,6 +81,13 @@ def test_report_json_sarif_schema_and_baseline(tmp_path: Path) -> None:
     assert data["status"] == "blocked" and data["findings"][0]["severity"] == "blocker"
     sarif = report.to_sarif()
     assert sarif["version"] == "2.1.0" and len(sarif["runs"][0]["results"]) == len(report.findings)
+    sarif_schema = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    validator_class = jsonschema.validators.validator_for(sarif_schema)
+    validator = validator_class(sarif_schema, format_checker=validator_class.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(sarif)] == []
+    broken = json.loads(json.dumps(sarif))
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    assert not validator.is_valid(broken), "the schema must catch an invalid level"
     runner = CliRunner()
     baseline = tmp_path / "baseline.json"
     first = runner.invoke(
@@ -88,6 +95,7 @@ def test_report_json_sarif_schema_and_baseline(tmp_path: Path) -> None:
         ["review", str(target), "--no-ruff", "--write-baseline", str(baseline), "--sarif", str(tmp_path / "out.sarif")],
     )
     assert first.exit_code == 1 and (tmp_path / "out.sarif").is_file()
+    assert [e.message for e in validator.iter_errors(json.loads((tmp_path / "out.sarif").read_text()))] == []
     second = runner.invoke(app, ["review", str(target), "--no-ruff", "--baseline", str(baseline), "--json"])
     assert second.exit_code == 0 and json.loads(second.output)["findings"] == []
     missing = runner.invoke(app, ["review", str(tmp_path / "nope")])

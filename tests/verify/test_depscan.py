@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from backend_engineer.cli.main import app
 from backend_engineer.findings import Severity
-from backend_engineer.verify.depscan import DepScanError, scan
+from backend_engineer.verify.depscan import OSV_ENV, REPO_ROOT, DepScanError, default_db, describe, scan
 
 OSV = Path(__file__).parent / "fixtures" / "osv"
 
@@ -23,7 +23,8 @@ def lock(tmp_path: Path, text: str) -> Path:
 def test_vulnerable_versions_are_found(tmp_path: Path) -> None:
     findings, stats = scan(OSV, lock(tmp_path, "demo-pkg==1.1.9\nother.pkg==3.0.1\nsafe==1.0\n"))
     assert [(f.code, f.severity) for f in findings] == [("BE501", Severity.BLOCKER), ("BE501", Severity.MAJOR)]
-    assert "upgrade to 1.2.0" in findings[1].recommendation and stats == {"packages": 3, "advisories": 2}
+    assert "upgrade to 1.2.0" in findings[1].recommendation
+    assert (stats["packages"], stats["advisories"], stats["snapshot"]) == (3, 2, None)
 
 
 def test_fixed_versions_are_clean(tmp_path: Path) -> None:
@@ -47,7 +48,7 @@ def test_no_database_is_an_error_never_a_clean_result(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(DepScanError, match="empty"):
         scan(empty, lock(tmp_path, "x==1\n"))
-    result = CliRunner().invoke(app, ["dep-scan"])
+    result = CliRunner().invoke(app, ["dep-scan"], env={OSV_ENV: "none"})
     assert result.exit_code == 2 and "no advisory database" in result.output
 
 
@@ -97,3 +98,55 @@ def test_ranges_withdrawn_and_broken_advisories(tmp_path: Path) -> None:
     (db / "broken.json").write_text("{not json")
     result = CliRunner().invoke(app, ["dep-scan", "--db", str(db), "--lock", str(lock(tmp_path, "ranged==1.0\n"))])
     assert result.exit_code == 2 and "broken.json" in result.output and "Traceback" not in result.output
+
+
+def _shared_snapshot(tmp_path: Path) -> Path:
+    """A checkout at tmp/repo with tmp/shared/osv/ beside it, as CI lays them out."""
+    osv = tmp_path / "shared" / "osv"
+    osv.mkdir(parents=True)
+    with zipfile.ZipFile(osv / "pypi-advisories.zip", "w") as z:
+        for path in OSV.glob("*.json"):
+            z.write(path, path.name)
+    (osv / "README.md").write_text("Snapshot of pypa/advisory-database (commit abc1234, 2024-10-10).\n")
+    (tmp_path / "repo").mkdir()
+    return tmp_path / "repo"
+
+
+def test_the_default_database_is_shared_osv_beside_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(OSV_ENV, raising=False)
+    repo = _shared_snapshot(tmp_path)
+    db = default_db(repo)
+    assert db == (tmp_path / "shared" / "osv").resolve()
+    findings, stats = scan(db, lock(tmp_path, "demo-pkg==1.0\n"))
+    assert len(findings) == 1 and stats["snapshot"] == "2024-10-10" and stats["advisories"] == 2
+    assert "advisories up to 2024-10-10" in describe(stats)
+    assert default_db(tmp_path / "repo" / "nested") is None
+    monkeypatch.setenv(OSV_ENV, str(OSV))
+    assert default_db(repo) == OSV
+    monkeypatch.setenv(OSV_ENV, "none")
+    assert default_db(repo) is None
+
+
+def test_ci_has_the_shared_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv(OSV_ENV, raising=False)
+    found = default_db()
+    if os.environ.get("CI") != "true" and found is None:
+        pytest.skip(f"no ../shared/osv beside {REPO_ROOT}; CI checks out shared/ beside the clone")
+    assert found is not None, f"CI must provide ../shared/osv beside {REPO_ROOT}"
+    _, stats = scan(found)
+    assert stats["snapshot"] and stats["advisories"] > 1000
+
+
+def test_verify_reports_the_snapshot_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend_engineer.verify.runner import VerifyOptions, _deps
+
+    repo = _shared_snapshot(tmp_path)
+    monkeypatch.setenv(OSV_ENV, str(repo.parent / "shared" / "osv"))
+    result = _deps(tmp_path, VerifyOptions())
+    assert result.status in {"passed", "failed"} and "up to 2024-10-10" in result.summary
+    monkeypatch.setenv(OSV_ENV, "none")
+    assert _deps(tmp_path, VerifyOptions()).status == "skipped"

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from backend_engineer.cli.main import app
@@ -46,7 +47,10 @@ def test_report_is_not_ok_on_a_major_finding_and_writes_json_and_junit(tmp_path:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["junit.xml", "verification.json"]
 
 
-def test_cli_verify_skips_dep_scan_without_a_database_and_fails_on_a_planted_contract_defect(tmp_path: Path) -> None:
+def test_cli_verify_skips_dep_scan_without_a_database_and_fails_on_a_planted_contract_defect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKEND_ENGINEER_OSV", "none")
     service = tmp_path / "svc"
     shutil.copytree(GOLDEN, service)
     runner = CliRunner()
@@ -63,7 +67,11 @@ def test_cli_verify_skips_dep_scan_without_a_database_and_fails_on_a_planted_con
     contract = service / ".backend-engineer" / "bundle" / "openapi.yaml"
     lines = contract.read_text().splitlines(keepends=True)
     first = next(i for i, line in enumerate(lines) if "#/components/parameters/IdempotencyKey" in line)
-    contract.write_text("".join(lines[:first] + lines[first + 1 :]))
+    contract.write_text(
+        "".join(
+            [*lines[:first], "        - {name: X-Trace, in: header, schema: {type: string}}\n", *lines[first + 1 :]]
+        )
+    )
     failed = runner.invoke(app, ["verify", str(service), "--skip", heavy, "--out", str(out), "--advisory-db", str(OSV)])
     assert failed.exit_code == 7, failed.output
     assert "BE102" in failed.output and "[FAIL] verification" in failed.output
@@ -81,6 +89,24 @@ def test_cli_verify_rejects_bad_input(tmp_path: Path) -> None:
     assert empty.exit_code == 2 and "bundle" in empty.output
 
 
+def _generous_latency_targets(service: Path) -> None:
+    """Latency depends on machine load; a test must not. Query budgets and server errors stay strict."""
+    perf = service / ".backend-engineer" / "bundle" / "perf.yaml"
+    data = yaml.safe_load(perf.read_text())
+    for slo in data["slos"]["latency"]:
+        slo["p95_ms"], slo["p99_ms"] = 600_000, 600_000
+    perf.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _failures(report: VerifyReport) -> str:
+    lines = []
+    for check in report.checks:
+        if check.status != "passed":
+            lines.append(f"{check.name}: {check.status}: {check.summary}")
+            lines += [f"    {f.code} {f.severity.label} {f.path}:{f.line} {f.title}" for f in check.findings][:10]
+    return "\n".join(lines)
+
+
 @pytest.mark.slow
 def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path: Path) -> None:
     bundle = load_bundle(EXAMPLES / "projects-saas").bundle
@@ -90,6 +116,7 @@ def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path:
         target = service / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    _generous_latency_targets(service)
     gen = iter_verify(service, bundle, VerifyOptions(quick=True, advisory_db=OSV))
     events = []
     while True:
@@ -101,14 +128,17 @@ def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path:
     started = [e.message for e in events if e.status == Status.START]
     assert sorted(started) == sorted(ALL) and started[-1] == "slo", "the timing check runs alone, last"
     assert [c.name for c in report.checks] == ALL
-    statuses = {c.name: (c.status, c.summary) for c in report.checks}
-    assert all(status == "passed" for status, _ in statuses.values()), statuses
-    assert report.ok and not [f for f in report.findings if f.severity >= Severity.MAJOR]
+    failures = _failures(report)
+    assert not failures, "checks that did not pass:\n" + failures
+    assert report.ok and not [f for f in report.findings if f.severity >= Severity.MAJOR], _failures(report)
     by_name = {c.name: c for c in report.checks}
     assert by_name["tests"].details["passed"] >= 50 and by_name["tests"].details["failed"] == 0
     assert by_name["fuzz"].details["operations"] == 17
     assert by_name["probe"].details["cross_tenant"] >= 10 and by_name["probe"].details["injection"] > 0
-    assert by_name["slo"].details["groups"] and by_name["dep-scan"].details["packages"] > 20
+    slo = by_name["slo"].details
+    assert slo["groups"] and all(g["errors"] == 0 and g["requests"] >= 100 for g in slo["groups"].values())
+    assert slo["queries_per_request"] and max(slo["queries_per_request"].values()) <= 4
+    assert by_name["dep-scan"].details["packages"] > 20
     json_path, junit_path = report.write(tmp_path / "out")
     assert json.loads(json_path.read_text())["ok"] is True
     assert ET.parse(junit_path).getroot().get("tests") == str(len(ALL))
@@ -118,6 +148,9 @@ def test_iter_verify_passes_every_check_on_a_freshly_generated_service(tmp_path:
 def test_tests_check_runs_the_service_suite_on_a_fresh_postgresql_database(postgres_url: str, tmp_path: Path) -> None:
     service = tmp_path / "svc"
     shutil.copytree(GOLDEN, service)
+    (service / "tests" / "test_planted_failure.py").write_text(
+        "def test_planted_failure() -> None:\n    assert 1 == 2, 'planted'\n"
+    )
     bundle = load_bundle(service / ".backend-engineer" / "bundle").bundle
     assert bundle is not None
     server = postgres_url.rsplit("/", 1)[0] + "/postgres"
@@ -129,7 +162,7 @@ def test_tests_check_runs_the_service_suite_on_a_fresh_postgresql_database(postg
         report = stop.value
     tests = next(c for c in report.checks if c.name == "tests")
     assert tests.details["database"] == "postgresql" and tests.details["passed"] >= 50
-    # The generated suite's Hypothesis test sometimes finds a real bug here (a NUL byte in a string is a
-    # 500 on PostgreSQL); whatever it finds must surface as one BE430 finding per failed test.
-    assert (tests.status == "passed") == (tests.details["failed"] == 0)
-    assert len([f for f in tests.findings if f.code == "BE430"]) == tests.details["failed"]
+    titles = [f.title for f in tests.findings if f.code == "BE430"]
+    assert tests.status == "failed" and not report.ok
+    assert tests.details["failed"] == 1 and len(titles) == 1, titles
+    assert "test_planted_failure" in titles[0], "only the planted test may fail on PostgreSQL"

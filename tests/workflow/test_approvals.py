@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from backend_engineer.cli.main import app
+from backend_engineer.runs.ledger import PHRASES, approval_for, classify, phrase_for, read_ledger
 from backend_engineer.workflow import api
-from backend_engineer.workflow.approvals import PHRASES, approval_for, classify, phrase_for, read_ledger
 from tests.conftest import EXAMPLES
 from tests.workflow.support import FileEngine
 
@@ -59,7 +59,28 @@ def test_cli_approve_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert no_answer.exit_code == 4 and planned.phrase in no_answer.output
     stop = runner.invoke(app, ["approve", "latest", "--answer", "STOP", "--json"])
     assert stop.exit_code == 5 and '"cancelled"' in stop.output
-    ok = runner.invoke(app, ["approve", planned.state.run_id, "--answer", "proceed"])
+    again = runner.invoke(app, ["approve", planned.state.run_id, "--answer", "proceed"])
+    assert again.exit_code == 5, again.output
+    assert "cannot be approved again" in again.output and "[PASS]" not in again.output
+    assert [r.decision for r in read_ledger(planned.run_dir)] == ["cancelled"]
+    fresh = api.make_plan(EXAMPLES / "projects-saas", tmp_path / "out", engine=FileEngine(), runs=tmp_path / "runs")
+    ok = runner.invoke(app, ["approve", str(fresh.run_dir), "--answer", "proceed"])
     assert ok.exit_code == 0, ok.output
     assert "[PASS] approved" in ok.output
-    assert [r.decision for r in read_ledger(planned.run_dir)] == ["cancelled", "approved"]
+    assert [r.decision for r in read_ledger(fresh.run_dir)] == ["approved"]
+
+
+@pytest.mark.parametrize("word", ["STOP", "halt", "Abort"])
+def test_stop_after_approval_cancels_and_the_run_stays_cancelled(tmp_path: Path, word: str) -> None:
+    planned = api.make_plan(EXAMPLES / "projects-saas", tmp_path / "out", engine=FileEngine(), runs=tmp_path / "runs")
+    assert runner.invoke(app, ["approve", str(planned.run_dir), "--answer", "yes"]).exit_code == 0
+    stop = runner.invoke(app, ["approve", str(planned.run_dir), "--answer", word])
+    assert stop.exit_code == 5, stop.output
+    assert "[PASS] approved" not in stop.output and "cancelled" in stop.output
+    assert [r.decision for r in read_ledger(planned.run_dir)] == ["approved", "cancelled"]
+    assert approval_for(planned.run_dir, planned.plan_hash) is None
+    for answer in ("yes", "proceed", "execute"):
+        again = runner.invoke(app, ["approve", str(planned.run_dir), "--answer", answer, "--json"])
+        assert again.exit_code == 5 and "cannot be approved again" in again.output
+    with pytest.raises(api.RunCancelled):
+        api.require_approval(planned.run_dir)

@@ -8,9 +8,9 @@ import pytest
 
 from backend_engineer import exit_codes
 from backend_engineer.events import Event, Status
-from backend_engineer.workflow.approvals import PHRASES, read_ledger
+from backend_engineer.runs.folder import load_state
+from backend_engineer.runs.ledger import PHRASES, read_ledger
 from backend_engineer.workflow.build import BuildOptions, BuildResult, iter_build
-from backend_engineer.workflow.runs import load_state
 from tests.conftest import EXAMPLES
 from tests.workflow.support import FileEngine
 
@@ -165,3 +165,45 @@ def test_interactive_answers_go_through_the_ask_callback(tmp_path: Path) -> None
     _, approved = run(iter_build(SAAS, tmp_path / "b", ask=lambda phrase: "proceed", options=opts(tmp_path)))
     assert approved.exit_code == 0 and approved.run_dir is not None
     assert read_ledger(approved.run_dir)[0].via == "interactive prompt"
+
+
+def test_an_unchanged_rebuild_reuses_the_verification_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend_engineer.runs.folder import atomic_write
+    from backend_engineer.workflow import build as build_module
+
+    verified: list[Path] = []
+
+    def fake_verify(bundle, out_dir, run_dir, opts):  # type: ignore[no-untyped-def]
+        verified.append(run_dir)
+        atomic_write(run_dir / "verification.json", json.dumps({"ok": True, "run": run_dir.name}))
+        yield Event("verify", Status.OK, "verified")
+        return True
+
+    monkeypatch.setattr(build_module, "_verify", fake_verify)
+    out = tmp_path / "svc"
+
+    def build(**extra: bool) -> tuple[list[Event], BuildResult]:
+        options = BuildOptions(engine="deterministic", review=False, runs=tmp_path / "runs", **extra)
+        return run(iter_build(SAAS, out, approve_answer="yes", options=options))
+
+    _, first = build()
+    assert first.exit_code == 0 and len(verified) == 1 and first.commits
+    events, second = build()
+    assert second.exit_code == 0 and not second.commits and len(verified) == 1
+    skipped = [e for e in events if e.stage == "verify" and e.status == Status.SKIP]
+    assert len(skipped) == 1 and "--reverify" in skipped[0].message
+    assert second.run_dir is not None and first.run_dir is not None
+    assert json.loads((second.run_dir / "verification.json").read_text())["run"] == first.run_dir.name
+    assert load_state(second.run_dir).status == "verified"
+    _, third = build(reverify=True)
+    assert third.exit_code == 0 and len(verified) == 2 and verified[-1] == third.run_dir
+    custom = next((out / "app" / "custom").rglob("*.py"))
+    custom.write_text(custom.read_text() + "\n# user code\n")
+    subprocess.run(
+        ["git", "-C", str(out), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "user change"],
+        check=True,
+    )
+    _, fourth = build()
+    assert fourth.exit_code == 0 and len(verified) == 3, "a changed output is verified again"

@@ -101,3 +101,29 @@ def test_schema_command_publishes_every_input(tmp_path: Path) -> None:
     assert '"query_budget"' in one.output
     bad = runner.invoke(app, ["schema", "nope"])
     assert bad.exit_code == 2
+
+
+def test_an_invalid_contract_stops_intake_and_generate(tmp_path: Path) -> None:
+    bundle = _copy(tmp_path)
+    path = bundle / "openapi.yaml"
+    path.write_text(path.read_text().replace("responses:", "responsez:", 1))
+    result = load_bundle(bundle)
+    assert not result.ok and all(e.file.endswith("openapi.yaml") for e in result.errors)
+    assert any("responsez" in e.message for e in result.errors), [e.render() for e in result.errors]
+    assert all(e.line > 1 and e.fix for e in result.errors)
+    for command in (["intake", str(bundle)], ["generate", str(bundle), "--out", str(tmp_path / "svc")]):
+        out = runner.invoke(app, command)
+        assert out.exit_code == 2 and "responsez" in out.output, out.output
+    assert not (tmp_path / "svc").exists()
+
+
+def test_a_directory_in_place_of_an_input_is_named(tmp_path: Path) -> None:
+    bundle = _copy(tmp_path)
+    (bundle / "perf.yaml").unlink()
+    (bundle / "perf.yaml").mkdir()
+    result = load_bundle(bundle)
+    [err] = result.errors
+    assert err.file.endswith("perf.yaml") and "directory" in err.message and "replace it" in err.fix
+    out = runner.invoke(app, ["generate", str(bundle), "--out", str(tmp_path / "svc")])
+    assert out.exit_code == 2 and "perf.yaml is a directory" in out.output and out.exception is not None
+    assert isinstance(out.exception, SystemExit) and not (tmp_path / "svc").exists()

@@ -48,7 +48,7 @@ def seed(
         console.print(f"[FAIL] {exc}", markup=False)
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     if out is not None:
-        from backend_engineer.workflow.runs import atomic_write
+        from backend_engineer.runs.folder import atomic_write
 
         atomic_write(out, json.dumps({"tenants": data.tenants, "tables": data.tables}, default=str, indent=2))
     result = {"status": "inserted" if db else "generated", "tenants": data.tenants, "rows": counts}
@@ -100,7 +100,5 @@ def intake(
         emit_json(report.to_dict())
     else:
         make_console().print(report.to_markdown(), markup=False)
-    if report.load_errors:
-        raise typer.Exit(exit_codes.BAD_INPUT)
     if not report.ok:
-        raise typer.Exit(exit_codes.INTAKE_INCOMPLETE)
+        raise typer.Exit(report.exit_code)

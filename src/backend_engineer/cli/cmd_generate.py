@@ -1,4 +1,8 @@
-"""`generate`: the deterministic engine on its own, into a fresh folder (no gates, no commits)."""
+"""`generate`: the deterministic engine on its own, into a fresh folder (no commits, no approval).
+
+It still passes the intake gate (:func:`backend_engineer.workflow.gate.admit`): what intake blocks is
+never generated. Writing a fresh folder needs no approval; changing an existing one is `build`'s job.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ import typer
 
 from backend_engineer import exit_codes
 from backend_engineer.cli.output import emit_json, make_console
-from backend_engineer.engines.deterministic.engine import DeterministicEngine, render_service
-from backend_engineer.spec.bundle import load_bundle
+from backend_engineer.engines.registry import get_engine
+from backend_engineer.workflow import gate
 
 
 def register(app: typer.Typer) -> None:
@@ -26,16 +30,26 @@ def generate(
 ) -> None:
     """Generate the service into a new folder, atomically. `build` adds the gates and the commits."""
     console = make_console(stderr=json_out)
-    loaded = load_bundle(bundle)
-    if loaded.bundle is None:
-        for err in loaded.errors:
-            console.print(f"[FAIL] {err.render()}", markup=False)
-        raise typer.Exit(exit_codes.BAD_INPUT)
-    engine = DeterministicEngine()
-    refusals = engine.check_support(loaded.bundle)
+    try:
+        _, admitted = gate.admit(bundle)
+    except gate.IntakeBlocked as exc:
+        code = exc.report.exit_code
+        if json_out:
+            emit_json({"status": "intake-blocked", "exit_code": code, "intake": exc.report.to_dict()})
+        else:
+            console.print(exc.report.to_markdown(), markup=False)
+            console.print(f"[FAIL] intake blocked generation; nothing was written to {out}", markup=False)
+        raise typer.Exit(code) from None
+    engine = get_engine("deterministic")
+    refusals = engine.check_support(admitted)
     if refusals:
         for r in refusals:
             console.print(f"[FAIL] {r.render()}", markup=False)
+        console.print(
+            "[INFO] `generate` runs the deterministic engine only; for another stack use "
+            f"`backend-engineer build {bundle} --out {out} --engine llm`",
+            markup=False,
+        )
         raise typer.Exit(exit_codes.UNSUPPORTED)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         console.print(
@@ -43,7 +57,8 @@ def generate(
             markup=False,
         )
         raise typer.Exit(exit_codes.BAD_INPUT)
-    files = render_service(loaded.bundle)
+    proposal = engine.propose(admitted, None)
+    files = engine.render(admitted, proposal, None)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -57,7 +72,6 @@ def generate(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    proposal = engine.propose(loaded.bundle, None)
     needs = [e.operation_id for e in proposal.endpoints if e.status != "mapped"]
     if json_out:
         emit_json({"status": "generated", "out": str(out), "files": len(files), "needs_business_logic": needs})

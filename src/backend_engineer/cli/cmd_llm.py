@@ -8,10 +8,8 @@ answer goes into the shared approvals ledger in ``<repo>/.git/backend-engineer/r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,10 +23,10 @@ from backend_engineer.llm.config import DEFAULT_MODELS, LlmConfig, ProviderName,
 from backend_engineer.llm.providers.base import ModelError
 from backend_engineer.llm.tasks import change_scope, run_change
 from backend_engineer.llm.validate import Step, detect_steps
-from backend_engineer.workflow.approvals import PHRASES, ApprovalRecord, append_ledger, classify
-from backend_engineer.workflow.runs import atomic_write, new_run_id
+from backend_engineer.runs.folder import atomic_write
+from backend_engineer.runs.ledger import phrase_for
+from backend_engineer.workflow import gate
 
-PHRASE = PHRASES[0]
 EXIT_FOR = {
     "completed": exit_codes.OK,
     "no_change": exit_codes.OK,
@@ -167,33 +165,30 @@ def change(
     budget = Budget(max_steps=max_steps, max_cost_usd=max_cost, max_corrections=max_corrections)
     steps = [Step(f"check {i + 1}", ("bash", "-c", cmd)) for i, cmd in enumerate(check)] or detect_steps(repo)
     plan = _plan(request, repo, config, budget, steps)
-    plan_hash = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
-    run_id = new_run_id()
-    run_dir = (
-        Path(gitrepo.git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
-        / "backend-engineer"
-        / "runs"
-        / run_id
+    plan_hash = gate.plan_digest(plan)
+    git_dir = Path(gitrepo.git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
+    run_dir, state = gate.open_run(
+        bundle=request,
+        out_dir=repo,
+        engine="llm",
+        plan_hash=plan_hash,
+        runs=git_dir / "backend-engineer" / "runs",
+        files={"plan.json": json.dumps({**plan, "plan_hash": plan_hash}, indent=2)},
     )
-    atomic_write(run_dir / "plan.json", json.dumps({**plan, "plan_hash": plan_hash}, indent=2))
+    phrase = phrase_for(plan_hash)
     if not json_out:
         _print_plan(plan)
-    answer, via = ("yes", "--yes flag") if yes else (_ask(json_out), "interactive prompt")
-    decision = classify(answer)
-    append_ledger(
-        run_dir,
-        ApprovalRecord(
-            run_id, plan_hash, PHRASE, answer, decision, via, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        ),
-    )
-    if decision == "cancelled":
+    answer, via = ("yes", "--yes flag") if yes else (_ask(json_out, phrase), "interactive prompt")
+    try:
+        gate.decide(run_dir, answer, via=via, state=state)
+    except gate.Cancelled:
         _fail(
             f"cancelled by {answer.strip()!r}; the repository is untouched",
             exit_codes.CANCELLED,
             json_out,
             run_dir=str(run_dir),
         )
-    if decision == "declined":
+    except gate.ApprovalRefused:
         _fail(
             f"{answer.strip()!r} is not an explicit approval (answer yes, proceed or execute); nothing was changed",
             exit_codes.NOT_APPROVED,
@@ -222,7 +217,7 @@ def change(
                 "exit_code": code,
                 "run_dir": str(run_dir),
                 "plan": plan,
-                "approval": {"phrase": PHRASE, "answer": answer, "via": via},
+                "approval": {"phrase": phrase, "answer": answer, "via": via},
                 "report": report.to_dict(),
             }
         )
@@ -231,9 +226,9 @@ def change(
     raise typer.Exit(code)
 
 
-def _ask(json_out: bool) -> str:
+def _ask(json_out: bool, phrase: str) -> str:
     stream = sys.stderr if json_out else sys.stdout
-    stream.write(f"[ASK] {PHRASE} ")
+    stream.write(f"[ASK] {phrase} ")
     stream.flush()
     line = sys.stdin.readline()
     return line.strip() if line else "abort"

@@ -186,19 +186,26 @@ def conformance(
 
 
 def dep_scan(
-    db: Path | None = typer.Option(None, "--db", help="An OSV advisory database: a folder or a zip of JSON files."),
+    db: Path | None = typer.Option(
+        None,
+        "--db",
+        help="An OSV advisory database: a folder or a zip of JSON files "
+        "(default: $BACKEND_ENGINEER_OSV, else ../shared/osv beside the repository).",
+    ),
     lock: Path | None = typer.Option(None, "--lock", help="A requirements/lock file (default: installed packages)."),
     fail_on: str = FAIL_ON,
     json_out: bool = JSON,
 ) -> None:
     """Match packages against a local OSV database; without a database this is an error, never a pass (BE5xx)."""
-    from backend_engineer.verify.depscan import DepScanError, scan
+    from backend_engineer.verify.depscan import DepScanError, default_db, describe, scan
 
     try:
-        findings, stats = scan(db, lock)
+        findings, stats = scan(db or default_db(), lock)
     except DepScanError as exc:
         _bad_input(str(exc))
         return
+    if not json_out:
+        make_console().print(f"[INFO] dep-scan: {describe(stats)}", markup=False)
     _finish(findings, json_out, fail_on, {"stats": stats}, title="dep-scan")
 
 
@@ -222,7 +229,10 @@ def verify(
     sqlite_only: bool = typer.Option(False, "--sqlite-only", help="No PostgreSQL, even when reachable."),
     quick: bool = typer.Option(False, "--quick", help="Fewer fuzz examples and a shorter load."),
     advisory_db: Path | None = typer.Option(
-        None, "--advisory-db", help="An OSV folder or zip for dep-scan; without it dep-scan is skipped, not passed."
+        None,
+        "--advisory-db",
+        help="An OSV folder or zip for dep-scan (default: $BACKEND_ENGINEER_OSV, else ../shared/osv beside the "
+        "repository; with neither, dep-scan is skipped, not passed).",
     ),
     skip: list[str] = typer.Option([], "--skip", help="Checks to skip (repeatable or comma-separated)."),
     json_out: bool = JSON,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Generator
 from pathlib import Path
@@ -13,13 +14,12 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from backend_engineer import exit_codes
 from backend_engineer.cli.output import emit_json, make_console, render_event
+from backend_engineer.engines.base import EngineConflict
 from backend_engineer.engines.registry import UnknownEngine
 from backend_engineer.events import Event, Status
-from backend_engineer.evolution.engine import ConflictError
-from backend_engineer.evolution.migration import UnsafeChange
+from backend_engineer.runs.folder import STAGES, RunFolderError, load_state, resolve_run
+from backend_engineer.runs.ledger import phrase_for
 from backend_engineer.workflow import api
-from backend_engineer.workflow.approvals import phrase_for
-from backend_engineer.workflow.runs import STAGES, RunFolderError, load_state, resolve_run
 
 
 def register(app: typer.Typer) -> None:
@@ -38,12 +38,18 @@ def _fail(message: str, code: int, json_out: bool, **extra: Any) -> None:
 
 
 def _intake_blocked(exc: api.IntakeBlocked, json_out: bool) -> None:
-    code = exit_codes.BAD_INPUT if exc.report.load_errors else exit_codes.INTAKE_INCOMPLETE
+    code = exc.report.exit_code
     if json_out:
         emit_json({"status": "intake-blocked", "exit_code": code, "intake": exc.report.to_dict()})
     else:
         make_console().print(exc.report.to_markdown(), markup=False)
     raise typer.Exit(code)
+
+
+def _where(run_dir: Path) -> str:
+    if os.environ.get("BACKEND_ENGINEER_RUNS"):
+        return "under $BACKEND_ENGINEER_RUNS"
+    return "beside --out; set BACKEND_ENGINEER_RUNS to put runs elsewhere"
 
 
 def plan(
@@ -67,7 +73,7 @@ def plan(
     except UnknownEngine as exc:
         _fail(str(exc), exit_codes.BAD_INPUT, json_out)
         return
-    except (ConflictError, UnsafeChange) as exc:
+    except EngineConflict as exc:
         _fail(str(exc), exit_codes.CONFLICT, json_out)
         return
     if json_out:
@@ -83,7 +89,7 @@ def plan(
         return
     console = make_console()
     console.print(result.plan.to_markdown(), markup=False)
-    console.print(f"[INFO] run folder: {result.run_dir}", markup=False)
+    console.print(f"[INFO] run folder: {result.run_dir} ({_where(result.run_dir)})", markup=False)
     console.print(f"[ASK] {result.phrase}", markup=False)
     console.print(f"      answer with: backend-engineer approve {result.run_dir} --answer yes", markup=False)
 
@@ -94,11 +100,12 @@ def approve(
         None, "--answer", help="Your literal answer: yes, proceed or execute; STOP, HALT or ABORT cancels."
     ),
     yes: bool = typer.Option(False, "--yes", help="Approve non-interactively (recorded as --yes)."),
+    out: Path | None = typer.Option(None, "--out", help="Find RUN (or the latest run) beside this output folder."),
     json_out: bool = typer.Option(False, "--json", help="Print the ledger record as JSON."),
 ) -> None:
     """The authorization gate: ask the exact question and record the answer in the approvals ledger."""
     try:
-        run_dir = resolve_run(run)
+        run_dir = resolve_run(run, out_dir=out)
         state = load_state(run_dir)
     except RunFolderError as exc:
         _fail(str(exc), exit_codes.BAD_INPUT, json_out)
@@ -123,6 +130,9 @@ def approve(
         return
     except api.ApprovalRefused as exc:
         _fail(str(exc), exit_codes.NOT_APPROVED, json_out, decision="declined")
+        return
+    except api.AlreadyBuilt as exc:
+        _fail(str(exc), exit_codes.BAD_INPUT, json_out)
         return
     if json_out:
         emit_json({"status": "approved", "record": record.to_dict(), "run_dir": str(run_dir)})
@@ -178,6 +188,11 @@ def build(
     db: str = typer.Option("sqlite", "--db", help="sqlite (default, no server) or postgresql."),
     pg_url: str | None = typer.Option(None, "--pg-url", help="PostgreSQL URL for --db postgresql."),
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip the verify stage (reported as skipped)."),
+    reverify: bool = typer.Option(
+        False,
+        "--reverify",
+        help="Verify even when nothing changed since an earlier run verified the same commit of --out.",
+    ),
     accept_breaking: list[str] = typer.Option(
         [], "--accept-breaking", help="Accept a breaking contract change by its id (see intake)."
     ),
@@ -189,7 +204,7 @@ def build(
     if db == "postgresql" and not pg_url:
         pg_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     try:
-        run_dir = resolve_run(run) if run else None
+        run_dir = resolve_run(run, out_dir=out) if run else None
     except RunFolderError as exc:
         _fail(str(exc), exit_codes.BAD_INPUT, json_out)
         return
@@ -200,7 +215,12 @@ def build(
             return str(typer.prompt(f"[ASK] {phrase}"))
 
     options = api.BuildOptions(
-        engine=engine, db=db, pg_url=pg_url, verify=not no_verify, accept_breaking=tuple(accept_breaking)
+        engine=engine,
+        db=db,
+        pg_url=pg_url,
+        verify=not no_verify,
+        accept_breaking=tuple(accept_breaking),
+        reverify=reverify,
     )
     gen = api.iter_build(
         bundle,
@@ -226,17 +246,18 @@ def build(
         label = "[PASS]" if result.exit_code == 0 else "[FAIL]"
         make_console().print(f"{label} {result.status}: {result.message}", markup=False)
         if result.run_dir:
-            make_console().print(f"[INFO] run folder: {result.run_dir}", markup=False)
+            make_console().print(f"[INFO] run folder: {result.run_dir} ({_where(result.run_dir)})", markup=False)
     raise typer.Exit(result.exit_code)
 
 
 def handoff(
     run: str = typer.Argument("latest", help="Run folder or id."),
+    out: Path | None = typer.Option(None, "--out", help="Find RUN (or the latest run) beside this output folder."),
     json_out: bool = typer.Option(False, "--json", help="Print handoff.json."),
 ) -> None:
     """(Re)write handoff.md and handoff.json for a run and print it."""
     try:
-        run_dir = resolve_run(run)
+        run_dir = resolve_run(run, out_dir=out)
         paths = api.write_handoff(run_dir)
     except RunFolderError as exc:
         _fail(str(exc), exit_codes.BAD_INPUT, json_out)

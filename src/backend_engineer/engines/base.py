@@ -7,6 +7,7 @@ turns groups into atomic commits of at most ``max_files_per_change`` files, migr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -50,6 +51,15 @@ class EndpointMapping:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class EngineConflict(Exception):
+    """The engine will not write without a decision: a hand-edited generated file, an unsafe migration (exit 8).
+
+    ``files`` names what is in the way, when the engine knows.
+    """
+
+    files: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

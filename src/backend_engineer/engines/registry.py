@@ -1,4 +1,8 @@
-"""Looks engines up by name so the workflow never imports a concrete engine directly."""
+"""Looks engines up by name so the workflow never imports a concrete engine directly.
+
+``deterministic`` is the generator wrapped by the evolution engine: its ``propose(bundle, repo)``
+generates a new service when ``repo`` is empty and evolves it when ``repo`` is a generated service.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import importlib
 from backend_engineer.engines.base import Engine
 
 ENGINES: dict[str, str] = {
-    "deterministic": "backend_engineer.engines.deterministic.engine:DeterministicEngine",
+    "deterministic": "backend_engineer.evolution.engine:EvolutionEngine",
     "llm": "backend_engineer.llm.engine:LlmEngine",
 }
 

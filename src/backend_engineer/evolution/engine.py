@@ -18,7 +18,7 @@ import json
 import re
 from pathlib import Path
 
-from backend_engineer.engines.base import ChangeGroup, EngineProposal, PlannedFile, Refusal
+from backend_engineer.engines.base import ChangeGroup, EngineConflict, EngineProposal, PlannedFile, Refusal
 from backend_engineer.engines.deterministic.engine import GROUPS, DeterministicEngine, group_of, kind_of
 from backend_engineer.engines.deterministic.ir import build_ir
 from backend_engineer.engines.deterministic.tree import MANIFEST, SCAFFOLD_PREFIXES, USER_OWNED_PREFIXES, render_tree
@@ -31,7 +31,7 @@ LOCK = Path(".backend-engineer") / "bundle"
 VERSIONS = "migrations/versions/"
 
 
-class ConflictError(Exception):
+class ConflictError(EngineConflict):
     def __init__(self, files: list[str]) -> None:
         super().__init__(
             "generated files were edited by hand and would be overwritten: "

@@ -7,6 +7,7 @@ narrow a column while data would not fit.
 
 from __future__ import annotations
 
+from backend_engineer.engines.base import EngineConflict
 from backend_engineer.engines.deterministic.ir import ServiceIR
 from backend_engineer.engines.deterministic.render.migration import POLICY, create_lines, drop_lines, enable_rls_lines
 from backend_engineer.engines.deterministic.render.tables import (
@@ -18,7 +19,7 @@ from backend_engineer.engines.deterministic.render.tables import (
 from backend_engineer.evolution.diff import DataModelDiff
 
 
-class UnsafeChange(Exception):
+class UnsafeChange(EngineConflict):
     """A change the migration will not make without an explicit decision (narrowing, removal)."""
 
 

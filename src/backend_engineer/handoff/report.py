@@ -9,8 +9,8 @@ from typing import Any
 from backend_engineer import TOOL_NAME, __version__
 from backend_engineer.handoff.deviations import api_deviations
 from backend_engineer.handoff.migrations import migration_notes
-from backend_engineer.workflow.approvals import read_ledger
-from backend_engineer.workflow.runs import atomic_write, load_state
+from backend_engineer.runs.folder import atomic_write, load_state
+from backend_engineer.runs.ledger import read_ledger
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from backend_engineer import exit_codes
+
 Kind = Literal["missing", "contradictory", "unsupported", "breaking"]
 Level = Literal["blocker", "warning"]
 
@@ -49,6 +51,15 @@ class IntakeReport:
     @property
     def ok(self) -> bool:
         return not self.blockers and not self.load_errors
+
+    @property
+    def exit_code(self) -> int:
+        """0 when complete; 2 when a file cannot be read or is wrong; 3 when something is only missing."""
+        if self.ok:
+            return exit_codes.OK
+        if any(err.get("kind", "invalid") != "missing" for err in self.load_errors):
+            return exit_codes.BAD_INPUT
+        return exit_codes.INTAKE_INCOMPLETE
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -77,7 +77,7 @@ def build_server() -> MCPServer[Any]:
             raise ToolError(f"cancelled: {exc}") from exc
         except api.ApprovalRefused as exc:
             raise ToolError(str(exc)) from exc
-        except api.RunFolderError as exc:
+        except (api.RunFolderError, api.AlreadyBuilt) as exc:
             raise ToolError(str(exc)) from exc
         return record.to_dict()
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from backend_engineer.spec import models
 from backend_engineer.spec.openapi import ApiContract, build_contract, find_dangling_refs
+from backend_engineer.spec.openapi_schema import schema_errors
 from backend_engineer.spec.yamlio import LineIndex, PathKey, YamlError
 from backend_engineer.spec.yamlio import load as load_yaml
 
@@ -39,6 +40,16 @@ INPUT_TITLES = {
 }
 
 
+class MissingInput(Exception):
+    """An engine was handed a bundle without an input it needs: the intake gate should have stopped it."""
+
+    def __init__(self, root: Path, *names: str) -> None:
+        super().__init__(
+            f"{root}: {', '.join(names)} missing or invalid; run `backend-engineer intake {root}` and fix what it lists"
+        )
+        self.names = names
+
+
 @dataclass(frozen=True)
 class LoadError:
     file: str
@@ -46,6 +57,12 @@ class LoadError:
     field: str
     message: str
     fix: str
+    kind: str = "invalid"
+
+    @property
+    def missing(self) -> bool:
+        """A required field is absent (the bundle is incomplete) rather than wrong."""
+        return self.kind == "missing"
 
     def render(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -53,7 +70,14 @@ class LoadError:
         return f"{where}{at}: {self.message}. Fix: {self.fix}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message, "fix": self.fix}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+            "fix": self.fix,
+            "kind": self.kind,
+        }
 
 
 @dataclass
@@ -158,9 +182,14 @@ def _validation_errors(file: str, exc: ValidationError, lines: LineIndex, model:
                 field=dotted(loc),
                 message=err["msg"],
                 fix=_fix_for(err, model, loc),
+                kind="missing" if err.get("type") == "missing" else "invalid",
             )
         )
     return out
+
+
+def _kind_of(path: Path) -> str:
+    return "directory" if path.is_dir() else "special file (not a regular file)"
 
 
 def load_bundle(root: Path | str) -> LoadResult:
@@ -182,14 +211,21 @@ def load_bundle(root: Path | str) -> LoadResult:
     errors: list[LoadError] = []
     for name in BUNDLE_FILES:
         path = root / name
+        rel = str(path)
+        if path.exists() and not path.is_file():
+            errors.append(
+                LoadError(
+                    rel, 0, "", f"{name} is a {_kind_of(path)}, not a file", f"replace it with the {name} YAML file"
+                )
+            )
+            continue
         if not path.is_file():
             continue
         bundle.present.add(name)
-        rel = str(path)
         try:
             data, lines = load_yaml(path)
         except YamlError as exc:
-            errors.append(LoadError(rel, exc.line, "", exc.message, "correct the YAML syntax on that line"))
+            errors.append(LoadError(rel, exc.line, "", exc.message, exc.fix))
             continue
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(LoadError(rel, 0, "", f"cannot read the file: {exc}", "make it readable UTF-8 text"))
@@ -263,6 +299,9 @@ def _load_openapi(bundle: Bundle, rel: str, data: dict[str, Any], lines: LineInd
                 "write paths as a mapping from URL to path item",
             )
         )
+    if not errors:
+        for err in schema_errors(data):
+            errors.append(LoadError(rel, lines.line_of(err.path), dotted(err.path), err.message, err.fix))
     if not errors:
         bundle.api = build_contract(data, lines)
     return errors

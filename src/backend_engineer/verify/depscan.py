@@ -1,11 +1,16 @@
 """dep-scan: match installed or locked packages against a local OSV database (BE501).
 
-Without a database the scan is an explicit error: it never reports "no vulnerabilities" blind.
+Without a database the scan is an explicit error: it never reports "no vulnerabilities" blind. The
+default database is the offline PyPA snapshot in ``../shared/osv/`` beside the repository root (a CI
+checkout has ``shared/`` beside the clone); ``$BACKEND_ENGINEER_OSV`` names another one, or ``none``
+to have none. Every result states the snapshot's date: a dated snapshot proves only that no advisory
+published up to that day matches.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 import zipfile
@@ -24,6 +29,43 @@ class DepScanError(Exception):
     pass
 
 
+OSV_ENV = "BACKEND_ENGINEER_OSV"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SHARED_OSV = Path("..") / "shared" / "osv"
+_DATE = re.compile(r"\b(20\d\d-[01]\d-[0-3]\d)\b")
+
+
+def default_db(root: Path = REPO_ROOT) -> Path | None:
+    """``$BACKEND_ENGINEER_OSV`` (``none`` for no database), else ``<root>/../shared/osv`` when it exists."""
+    env = os.environ.get(OSV_ENV)
+    if env is not None:
+        return None if env.strip().lower() in {"", "none"} else Path(env)
+    folder = (root / SHARED_OSV).resolve()
+    return folder if folder.is_dir() else None
+
+
+def snapshot_date(db: Path) -> str | None:
+    """The date a README beside (or inside) the database states, e.g. ``2024-10-10``."""
+    folder = db if db.is_dir() else db.parent
+    readme = folder / "README.md"
+    if readme.is_file():
+        match = _DATE.search(readme.read_text(encoding="utf-8", errors="replace"))
+        if match:
+            return match.group(1)
+    return None
+
+
+def describe(stats: dict[str, Any]) -> str:
+    """One line for reports: what was scanned against which snapshot."""
+    when = stats.get("snapshot")
+    dated = (
+        f"advisories up to {when} (a dated snapshot: later advisories are not checked)"
+        if when
+        else "advisories (snapshot date unknown)"
+    )
+    return f"{stats['packages']} packages against {stats['advisories']} {dated}; database {stats.get('database', '?')}"
+
+
 def _parse_advisory(raw: bytes | str, where: str) -> dict[str, Any]:
     try:
         data = json.loads(raw)
@@ -34,19 +76,26 @@ def _parse_advisory(raw: bytes | str, where: str) -> dict[str, Any]:
     return data
 
 
+def _zip_advisories(db: Path) -> Iterator[dict[str, Any]]:
+    try:
+        archive = zipfile.ZipFile(db)
+    except zipfile.BadZipFile:
+        raise DepScanError(f"{db}: not a readable zip; pass an OSV export (.zip) or a folder") from None
+    with archive:
+        for name in archive.namelist():
+            if name.endswith(".json"):
+                yield _parse_advisory(archive.read(name), f"{db}!{name}")
+
+
 def _advisories(db: Path) -> Iterator[dict[str, Any]]:
+    """Every advisory of a zip, or of a folder of JSON files and zips (``../shared/osv`` holds one zip)."""
     if db.is_file() and db.suffix == ".zip":
-        try:
-            archive = zipfile.ZipFile(db)
-        except zipfile.BadZipFile:
-            raise DepScanError(f"{db}: not a readable zip; pass an OSV export (.zip) or a folder") from None
-        with archive:
-            for name in archive.namelist():
-                if name.endswith(".json"):
-                    yield _parse_advisory(archive.read(name), f"{db}!{name}")
+        yield from _zip_advisories(db)
     elif db.is_dir():
         for path in sorted(db.rglob("*.json")):
             yield _parse_advisory(path.read_bytes(), str(path))
+        for path in sorted(db.glob("*.zip")):
+            yield from _zip_advisories(path)
     else:
         raise DepScanError(f"{db}: not an OSV database (a folder or a .zip of OSV JSON files)")
 
@@ -140,8 +189,12 @@ def scan(db: Path | None, lock: Path | None = None) -> tuple[list[Finding], dict
     packages = _packages(lock)
     findings: list[Finding] = []
     advisories = 0
+    latest = ""
     for adv in _advisories(db):
         advisories += 1
+        modified = adv.get("modified")
+        if isinstance(modified, str) and modified[:10] > latest:
+            latest = modified[:10]
         if adv.get("withdrawn"):
             continue
         for affected in adv.get("affected", []):
@@ -174,4 +227,10 @@ def scan(db: Path | None, lock: Path | None = None) -> tuple[list[Finding], dict
                 )
     if advisories == 0:
         raise DepScanError(f"{db}: the advisory database is empty; refusing to report a clean result")
-    return sort_findings(findings), {"packages": len(packages), "advisories": advisories}
+    stats: dict[str, Any] = {
+        "packages": len(packages),
+        "advisories": advisories,
+        "snapshot": snapshot_date(db) or latest or None,
+        "database": str(db),
+    }
+    return sort_findings(findings), stats

@@ -245,23 +245,22 @@ def _slo(service: Path, options: VerifyOptions) -> CheckResult:
 
 
 def _deps(service: Path, options: VerifyOptions) -> CheckResult:
-    from backend_engineer.verify.depscan import scan
+    from backend_engineer.verify.depscan import OSV_ENV, DepScanError, default_db, describe, scan
 
-    if options.advisory_db is None:
+    db = options.advisory_db or default_db()
+    if db is None:
         return CheckResult(
             "dep-scan",
             "skipped",
-            "no advisory database configured (pass --advisory-db with an OSV folder or zip); vulnerabilities were NOT checked",
+            f"no advisory database (pass --advisory-db with an OSV folder or zip, or set {OSV_ENV}; the default "
+            "../shared/osv beside the repository is absent); vulnerabilities were NOT checked",
         )
-    findings, stats = scan(options.advisory_db)
+    try:
+        findings, stats = scan(db)
+    except DepScanError as exc:
+        return CheckResult("dep-scan", "error", str(exc))
     bad = [f for f in findings if f.severity >= Severity.MAJOR]
-    return CheckResult(
-        "dep-scan",
-        "failed" if bad else "passed",
-        f"{stats['packages']} packages against {stats['advisories']} advisories",
-        findings=findings,
-        details=stats,
-    )
+    return CheckResult("dep-scan", "failed" if bad else "passed", describe(stats), findings=findings, details=stats)
 
 
 CHECKS: tuple[tuple[str, Callable[[Path, VerifyOptions], CheckResult]], ...] = (

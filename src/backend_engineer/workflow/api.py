@@ -1,4 +1,9 @@
-"""The workflow's public functions, used by the CLI, the MCP server and other integrations."""
+"""The workflow's public functions, used by the CLI, the MCP server and other integrations.
+
+Every writer goes through :mod:`backend_engineer.workflow.gate`: :func:`make_plan` (intake + plan in
+a run folder beside the output), :func:`approve` (the authorization gate) and :func:`iter_build`
+(which refuses to write without an approval for the run's current plan hash).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,25 @@ from pathlib import Path
 from backend_engineer.handoff.report import write_handoff
 from backend_engineer.intake.gate import run_intake
 from backend_engineer.intake.model import IntakeReport
-from backend_engineer.workflow.approvals import (
+from backend_engineer.runs.folder import RunFolderError
+from backend_engineer.workflow.build import BuildOptions, BuildResult, iter_build
+from backend_engineer.workflow.gate import (
+    AlreadyBuilt,
     ApprovalRecord,
     ApprovalRefused,
     Cancelled,
-    approval_for,
-    record_answer,
+    EngineRefused,
+    IntakeBlocked,
+    PlanResult,
+    RunCancelled,
+    admit,
+    decide,
+    make_plan,
+    require_approval,
 )
-from backend_engineer.workflow.build import BuildOptions, BuildResult, iter_build
-from backend_engineer.workflow.planning_stage import EngineRefused, IntakeBlocked, PlanResult, make_plan
-from backend_engineer.workflow.runs import RunFolderError, load_state, mark_done
 
 __all__ = [
+    "AlreadyBuilt",
     "ApprovalRecord",
     "ApprovalRefused",
     "BuildOptions",
@@ -27,11 +39,14 @@ __all__ = [
     "EngineRefused",
     "IntakeBlocked",
     "PlanResult",
+    "RunCancelled",
     "RunFolderError",
+    "admit",
     "approve",
     "intake",
     "iter_build",
     "make_plan",
+    "require_approval",
     "write_handoff",
 ]
 
@@ -42,11 +57,5 @@ def intake(bundle_dir: Path) -> IntakeReport:
 
 
 def approve(run_dir: Path, answer: str, *, via: str) -> ApprovalRecord:
-    """Record an answer to the authorization question for the run's current plan hash."""
-    state = load_state(run_dir)
-    existing = approval_for(run_dir, state.plan_hash)
-    if existing is not None:
-        return existing
-    record = record_answer(run_dir, state.run_id, state.plan_hash, answer, via)
-    mark_done(run_dir, state, "approve", "approved")
-    return record
+    """Record an answer to the authorization question for the run's current plan hash (see :func:`gate.decide`)."""
+    return decide(run_dir, answer, via=via)

@@ -15,32 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from backend_engineer import exit_codes
-from backend_engineer.engines.base import Engine
+from backend_engineer.engines.base import Engine, EngineConflict
 from backend_engineer.events import Event, Status
-from backend_engineer.evolution.engine import ConflictError
-from backend_engineer.evolution.migration import UnsafeChange
 from backend_engineer.planning.plan import Plan
+from backend_engineer.runs import ledger as approvals
+from backend_engineer.runs.folder import RunFolderError, RunState, atomic_write, load_state, mark_done, save_state
 from backend_engineer.spec.bundle import Bundle
-from backend_engineer.workflow import approvals
-from backend_engineer.workflow.gitops import Commit, GitError, Staging
-from backend_engineer.workflow.planning_stage import (
-    EngineRefused,
-    IntakeBlocked,
-    intake_or_raise,
-    plan_for,
-    resolve_engine,
-    write_plan,
-)
-from backend_engineer.workflow.runs import (
-    RunState,
-    atomic_write,
-    create_run,
-    load_state,
-    mark_done,
-    new_run_id,
-    runs_root,
-    save_state,
-)
+from backend_engineer.workflow import gate
+from backend_engineer.workflow.gate import EngineRefused, IntakeBlocked, admit, plan_for, resolve_engine, write_plan
+from backend_engineer.workflow.gitops import Commit, GitError, Staging, git, is_clean
 
 Ask = Callable[[str], str]
 
@@ -77,6 +60,7 @@ class BuildOptions:
     runs: Path | None = None
     accept_breaking: tuple[str, ...] = ()
     quick_verify: bool = False
+    reverify: bool = False
 
 
 def _render_files(engine: Engine, bundle: Bundle, plan: Plan, out_dir: Path) -> dict[str, bytes]:
@@ -154,7 +138,7 @@ def _iter_build(
     out_dir = out_dir.resolve()
     try:
         yield Event("intake", Status.START, f"reading the spec bundle {bundle_dir}")
-        report, bundle = intake_or_raise(bundle_dir, out_dir, opts.accept_breaking)
+        report, bundle = admit(bundle_dir, out_dir, opts.accept_breaking)
     except IntakeBlocked as exc:
         for err in exc.report.load_errors:
             yield Event(
@@ -164,7 +148,7 @@ def _iter_build(
             )
         for it in exc.report.blockers:
             yield Event("intake", Status.FAIL, f"{it.file}:{it.line} {it.path}: {it.message}")
-        code = exit_codes.BAD_INPUT if exc.report.load_errors else exit_codes.INTAKE_INCOMPLETE
+        code = exc.report.exit_code
         return BuildResult(code, "intake-blocked", str(exc), details={"intake": exc.report.to_dict()})
     if bundle.persona:
         yield Event(
@@ -175,12 +159,13 @@ def _iter_build(
         )
     yield Event("intake", Status.OK, "every input is present and consistent", {"warnings": len(report.items)})
 
-    engine = resolve_engine(opts.engine, out_dir)
+    engine = resolve_engine(opts.engine)
+    existing = out_dir.is_dir() and any(out_dir.iterdir())
     yield Event(
         "plan",
         Status.START,
         f"planning with the {engine.name} engine"
-        + (" (evolving the existing service)" if type(engine).__name__ == "EvolutionEngine" else ""),
+        + (f" (evolving the existing service in {out_dir})" if existing else ""),
     )
     try:
         plan = plan_for(bundle, engine, out_dir)
@@ -188,22 +173,23 @@ def _iter_build(
         for r in exc.refusals:
             yield Event("plan", Status.FAIL, r.render())
         return BuildResult(exit_codes.UNSUPPORTED, "unsupported", str(exc))
-    except (ConflictError, UnsafeChange) as exc:
+    except EngineConflict as exc:
         yield Event("plan", Status.FAIL, str(exc))
-        return BuildResult(exit_codes.CONFLICT, "conflict", str(exc), details={"files": getattr(exc, "files", [])})
+        return BuildResult(exit_codes.CONFLICT, "conflict", str(exc), details={"files": list(exc.files)})
     digest = plan.digest()
     if run_dir is None:
-        state = RunState(
-            run_id=new_run_id(),
+        run_dir, state = gate.open_run(
             bundle=str(bundle_dir.resolve()),
-            out_dir=str(out_dir),
+            out_dir=out_dir,
             engine=engine.name,
             plan_hash=digest,
-            stages_done=["intake", "plan"],
+            runs=opts.runs,
+            files={
+                "intake.json": json.dumps(report.to_dict(), indent=2) + "\n",
+                "plan.json": json.dumps(plan.to_dict(), indent=2) + "\n",
+                "plan.md": plan.to_markdown(),
+            },
         )
-        run_dir = create_run(opts.runs or runs_root(), state)
-        atomic_write(run_dir / "intake.json", json.dumps(report.to_dict(), indent=2) + "\n")
-        write_plan(run_dir, plan)
     else:
         state = load_state(run_dir)
         if state.plan_hash != digest:
@@ -250,7 +236,21 @@ def _iter_build(
 
     verify_ok = True
     if opts.verify and "verify" not in state.stages_done:
-        verify_ok = yield from _verify(bundle, out_dir, run_dir, opts)
+        earlier = None if commits or opts.reverify else _verified_earlier(run_dir, out_dir, opts)
+        if earlier is not None:
+            for name in VERIFY_FILES:
+                if (earlier / name).is_file():
+                    atomic_write(run_dir / name, (earlier / name).read_bytes())
+            yield Event(
+                "verify",
+                Status.SKIP,
+                f"nothing changed since run {earlier.name} verified {out_dir} at the same commit; "
+                "its report is reused (pass --reverify to verify again)",
+                {"reused": str(earlier / "verification.json")},
+            )
+        else:
+            verify_ok = yield from _verify(bundle, out_dir, run_dir, opts)
+        state.verified = _fingerprint(out_dir, opts) if verify_ok else {}
         mark_done(run_dir, state, "verify")
     if opts.review and "review" not in state.stages_done:
         yield from _review(out_dir, run_dir)
@@ -258,8 +258,11 @@ def _iter_build(
 
     from backend_engineer.handoff.report import write_handoff
 
+    verified = "verify" in state.stages_done
+    state.status = ("verified" if verified else "built") if verify_ok else "verify-failed"
+    save_state(run_dir, state)
     paths = write_handoff(run_dir)
-    mark_done(run_dir, state, "handoff", "verified" if verify_ok else "verify-failed")
+    mark_done(run_dir, state, "handoff")
     yield Event("handoff", Status.OK, f"wrote {', '.join(p.name for p in paths)}", {"paths": [str(p) for p in paths]})
     code = exit_codes.OK if verify_ok else exit_codes.VERIFY_FAILED
     return BuildResult(
@@ -272,10 +275,49 @@ def _iter_build(
     )
 
 
+VERIFY_FILES = ("verification.json", "junit.xml")
+
+
+def _fingerprint(out_dir: Path, opts: BuildOptions) -> dict[str, str]:
+    """What a verification result depends on: the committed output (clean tree) and the options."""
+    try:
+        if not is_clean(out_dir):
+            return {}
+        head = git(out_dir, "rev-parse", "HEAD")
+    except GitError:
+        return {}
+    return {"head": head, "db": opts.db, "quick": str(opts.quick_verify)}
+
+
+def _verified_earlier(run_dir: Path, out_dir: Path, opts: BuildOptions) -> Path | None:
+    """A sibling run that verified this very commit of ``out_dir`` with the same options, if any."""
+    wanted = _fingerprint(out_dir, opts)
+    if not wanted:
+        return None
+    for other in sorted(run_dir.parent.glob("*/run.json"), reverse=True):
+        try:
+            earlier = load_state(other.parent)
+        except (RunFolderError, TypeError):
+            continue
+        if (
+            other.parent != run_dir
+            and earlier.out_dir == str(out_dir)
+            and earlier.status == "verified"
+            and earlier.verified == wanted
+            and (other.parent / "verification.json").is_file()
+        ):
+            return other.parent
+    return None
+
+
 def _authorize(
     run_dir: Path, state: RunState, digest: str, answer: str | None, via: str, ask: Ask | None
 ) -> Generator[Event, None, BuildResult | None]:
-    existing = approvals.approval_for(run_dir, digest)
+    try:
+        existing = gate.require_approval(run_dir, state)
+    except gate.RunCancelled as exc:
+        yield Event("approve", Status.CANCELLED, str(exc))
+        return BuildResult(exit_codes.CANCELLED, "cancelled", str(exc), run_dir)
     if existing is not None:
         yield Event("approve", Status.OK, f"approved earlier ({existing.via}, {existing.at}) for this plan hash")
         return None
@@ -293,16 +335,13 @@ def _authorize(
             run_dir,
         )
     try:
-        record = approvals.record_answer(run_dir, state.run_id, digest, answer, via)
+        record = gate.decide(run_dir, answer, via=via, state=state)
     except approvals.Cancelled as exc:
         yield Event("approve", Status.CANCELLED, str(exc))
-        state.status = "cancelled"
-        save_state(run_dir, state)
         return BuildResult(exit_codes.CANCELLED, "cancelled", str(exc), run_dir)
     except approvals.ApprovalRefused as exc:
         yield Event("approve", Status.FAIL, str(exc))
         return BuildResult(exit_codes.NOT_APPROVED, "declined", str(exc), run_dir)
-    mark_done(run_dir, state, "approve", "approved")
     yield Event("approve", Status.OK, f"approved ({record.via}); recorded in the ledger for plan {digest[:12]}")
     return None
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend_engineer.spec.bundle import Bundle
+from backend_engineer.spec.bundle import Bundle, MissingInput
 from backend_engineer.spec.models import EntitySpec, FieldSpec
 from backend_engineer.spec.openapi import ApiContract, Operation
 
@@ -76,7 +76,8 @@ class ServiceIR:
 
     @property
     def api(self) -> ApiContract:
-        assert self.bundle.api is not None
+        if self.bundle.api is None:
+            raise MissingInput(self.bundle.root, "openapi.yaml")
         return self.bundle.api
 
 
@@ -121,7 +122,8 @@ def _segment_entity(segment: str, entities: dict[str, EntityIR]) -> str | None:
 
 
 def _build_entities(bundle: Bundle) -> dict[str, EntityIR]:
-    assert bundle.datamodel is not None and bundle.api is not None
+    if bundle.datamodel is None or bundle.api is None:
+        raise MissingInput(bundle.root, "datamodel.yaml" if bundle.datamodel is None else "openapi.yaml")
     schemas = bundle.api.doc.get("components", {}).get("schemas", {})
     out = {}
     for name, spec in bundle.datamodel.entities.items():
@@ -198,7 +200,8 @@ def _infer(api: ApiContract, op: Operation, entities: dict[str, EntityIR]) -> tu
 
 
 def build_ir(bundle: Bundle) -> ServiceIR:
-    assert bundle.api is not None and bundle.datamodel is not None
+    if bundle.datamodel is None or bundle.api is None:
+        raise MissingInput(bundle.root, "datamodel.yaml" if bundle.datamodel is None else "openapi.yaml")
     api = bundle.api
     entities = _build_entities(bundle)
     ir = ServiceIR(bundle=bundle, entities=entities)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from backend_engineer.findings import Finding, Severity
@@ -61,6 +62,146 @@ def _widens(call: ast.Call) -> bool:
     return new is not None and old is not None and new > old
 
 
+@dataclass(frozen=True)
+class _Revision:
+    path: Path
+    text: str
+    created: frozenset[str]
+    concurrent: frozenset[str]
+
+    @property
+    def annotated_irreversible(self) -> bool:
+        return "irreversible" in self.text.lower()
+
+
+Handler = Callable[[ast.Call, _Revision], "tuple[bool, list[Finding]]"]
+
+
+def _major(code: str, title: str, rev: _Revision, call: ast.Call, fix: str, evidence: str = "") -> Finding:
+    return _finding(code, Severity.MAJOR, title, rev.path, call, evidence or ast.unparse(call)[:160], fix)
+
+
+def _add_column(call: ast.Call, rev: _Revision) -> tuple[bool, list[Finding]]:
+    out = []
+    for arg in call.args[1:]:
+        if (
+            isinstance(arg, ast.Call)
+            and any(
+                k.arg == "nullable" and isinstance(k.value, ast.Constant) and k.value.value is False
+                for k in arg.keywords
+            )
+            and not any(k.arg == "server_default" for k in arg.keywords)
+        ):
+            out.append(
+                _major(
+                    "BE202",
+                    "NOT NULL column added without a server default",
+                    rev,
+                    call,
+                    "add it nullable, backfill in batches, then set NOT NULL; or give a server_default",
+                )
+            )
+    return True, out
+
+
+def _create_index(call: ast.Call, rev: _Revision) -> tuple[bool, list[Finding]]:
+    if _str_arg(call, 1) in rev.created or _str_arg(call) in rev.concurrent:
+        return False, []
+    concurrently = _kw(call, "postgresql_concurrently")
+    if isinstance(concurrently, ast.Constant) and concurrently.value is True:
+        return True, []
+    return True, [
+        _major(
+            "BE203",
+            "index on an existing table created without CONCURRENTLY",
+            rev,
+            call,
+            "use postgresql_concurrently=True inside op.get_context().autocommit_block()",
+        )
+    ]
+
+
+def _alter_column(call: ast.Call, rev: _Revision) -> tuple[bool, list[Finding]]:
+    out = []
+    if _kw(call, "type_") is not None and not _widens(call):
+        out.append(
+            _major(
+                "BE204",
+                "column type change",
+                rev,
+                call,
+                "type changes rewrite the table and can fail on data: add a new column, "
+                "backfill, switch, drop; or annotate why it is safe",
+            )
+        )
+    if _kw(call, "new_column_name") is not None and not rev.annotated_irreversible:
+        out.append(
+            _major(
+                "BE205",
+                "column rename without an irreversible annotation",
+                rev,
+                call,
+                "renames break running code: expand/contract, or annotate `# irreversible: ...`",
+            )
+        )
+    return True, out
+
+
+def _destructive(call: ast.Call, rev: _Revision) -> tuple[bool, list[Finding]]:
+    if rev.annotated_irreversible:
+        return True, []
+    name = call.func.attr  # type: ignore[attr-defined]
+    return True, [
+        _major(
+            "BE205",
+            f"{name} without an irreversible annotation",
+            rev,
+            call,
+            "annotate `# irreversible: <why data loss is acceptable>`",
+        )
+    ]
+
+
+def _execute(call: ast.Call, rev: _Revision) -> tuple[bool, list[Finding]]:
+    sql = _str_arg(call).strip().upper()
+    if sql.startswith("UPDATE") and "LIMIT" not in sql and " IN (SELECT" not in sql:
+        return False, [
+            _major(
+                "BE206",
+                "unbatched UPDATE backfill",
+                rev,
+                call,
+                "backfill in batches (UPDATE ... WHERE id IN (SELECT ... LIMIT n)) with checkpoints",
+                sql[:160],
+            )
+        ]
+    return False, []
+
+
+OPERATIONS: dict[str, Handler] = {
+    "add_column": _add_column,
+    "create_index": _create_index,
+    "alter_column": _alter_column,
+    "drop_table": _destructive,
+    "drop_column": _destructive,
+    "rename_table": _destructive,
+    "execute": _execute,
+}
+"""Each ``op.<name>(...)`` call in upgrade() is checked by its handler: (touches an existing table, findings)."""
+
+
+def _empty_downgrade(downgrade: ast.FunctionDef | None) -> bool:
+    return downgrade is None or all(
+        isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+        for s in downgrade.body
+    )
+
+
+def _is_concurrent(call: ast.Call) -> bool:
+    flag = _kw(call, "postgresql_concurrently")
+    return isinstance(flag, ast.Constant) and flag.value is True
+
+
 def check_revision(path: Path) -> list[Finding]:
     text = path.read_text(encoding="utf-8")
     try:
@@ -80,12 +221,7 @@ def check_revision(path: Path) -> list[Finding]:
     funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     upgrade, downgrade = funcs.get("upgrade"), funcs.get("downgrade")
     out: list[Finding] = []
-    annotated_irreversible = "irreversible" in text.lower()
-    has_timeouts = "lock_timeout" in text and "statement_timeout" in text
-    if downgrade is None or all(
-        isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
-        for s in downgrade.body
-    ):
+    if _empty_downgrade(downgrade):
         out.append(
             _finding(
                 "BE208",
@@ -99,109 +235,22 @@ def check_revision(path: Path) -> list[Finding]:
         )
     if upgrade is None:
         return out
-    created = {_str_arg(c) for c in _calls(upgrade) if c.func.attr == "create_table"}  # type: ignore[attr-defined]
-    concurrent = {
-        _str_arg(c)
-        for c in _calls(upgrade)
-        if c.func.attr == "create_index"  # type: ignore[attr-defined]
-        and isinstance(_kw(c, "postgresql_concurrently"), ast.Constant)
-        and getattr(_kw(c, "postgresql_concurrently"), "value", False) is True
-    }
+    calls = list(_calls(upgrade))
+    rev = _Revision(
+        path,
+        text,
+        frozenset(_str_arg(c) for c in calls if c.func.attr == "create_table"),  # type: ignore[attr-defined]
+        frozenset(_str_arg(c) for c in calls if c.func.attr == "create_index" and _is_concurrent(c)),  # type: ignore[attr-defined]
+    )
     touches_existing = False
-    for call in _calls(upgrade):
-        name = call.func.attr  # type: ignore[attr-defined]
-        if name == "add_column":
-            touches_existing = True
-            for arg in call.args[1:]:
-                if (
-                    isinstance(arg, ast.Call)
-                    and any(
-                        k.arg == "nullable" and isinstance(k.value, ast.Constant) and k.value.value is False
-                        for k in arg.keywords
-                    )
-                    and not any(k.arg == "server_default" for k in arg.keywords)
-                ):
-                    out.append(
-                        _finding(
-                            "BE202",
-                            Severity.MAJOR,
-                            "NOT NULL column added without a server default",
-                            path,
-                            call,
-                            ast.unparse(call)[:160],
-                            "add it nullable, backfill in batches, then set NOT NULL; or give a server_default",
-                        )
-                    )
-        elif name == "create_index" and _str_arg(call, 1) not in created and _str_arg(call) not in concurrent:
-            touches_existing = True
-            concurrently = _kw(call, "postgresql_concurrently")
-            if not (isinstance(concurrently, ast.Constant) and concurrently.value is True):
-                out.append(
-                    _finding(
-                        "BE203",
-                        Severity.MAJOR,
-                        "index on an existing table created without CONCURRENTLY",
-                        path,
-                        call,
-                        ast.unparse(call)[:160],
-                        "use postgresql_concurrently=True inside op.get_context().autocommit_block()",
-                    )
-                )
-        elif name == "alter_column":
-            touches_existing = True
-            if _kw(call, "type_") is not None and not _widens(call):
-                out.append(
-                    _finding(
-                        "BE204",
-                        Severity.MAJOR,
-                        "column type change",
-                        path,
-                        call,
-                        ast.unparse(call)[:160],
-                        "type changes rewrite the table and can fail on data: add a new column, "
-                        "backfill, switch, drop; or annotate why it is safe",
-                    )
-                )
-            if _kw(call, "new_column_name") is not None and not annotated_irreversible:
-                out.append(
-                    _finding(
-                        "BE205",
-                        Severity.MAJOR,
-                        "column rename without an irreversible annotation",
-                        path,
-                        call,
-                        ast.unparse(call)[:160],
-                        "renames break running code: expand/contract, or annotate `# irreversible: ...`",
-                    )
-                )
-        elif name in {"drop_table", "drop_column", "rename_table"}:
-            touches_existing = True
-            if not annotated_irreversible:
-                out.append(
-                    _finding(
-                        "BE205",
-                        Severity.MAJOR,
-                        f"{name} without an irreversible annotation",
-                        path,
-                        call,
-                        ast.unparse(call)[:160],
-                        "annotate `# irreversible: <why data loss is acceptable>`",
-                    )
-                )
-        elif name == "execute":
-            sql = _str_arg(call).strip().upper()
-            if sql.startswith("UPDATE") and "LIMIT" not in sql and " IN (SELECT" not in sql:
-                out.append(
-                    _finding(
-                        "BE206",
-                        Severity.MAJOR,
-                        "unbatched UPDATE backfill",
-                        path,
-                        call,
-                        sql[:160],
-                        "backfill in batches (UPDATE ... WHERE id IN (SELECT ... LIMIT n)) with checkpoints",
-                    )
-                )
+    for call in calls:
+        handler = OPERATIONS.get(call.func.attr)  # type: ignore[attr-defined]
+        if handler is None:
+            continue
+        touches, found = handler(call, rev)
+        touches_existing = touches_existing or touches
+        out.extend(found)
+    has_timeouts = "lock_timeout" in text and "statement_timeout" in text
     if touches_existing and not has_timeouts:
         out.append(
             _finding(

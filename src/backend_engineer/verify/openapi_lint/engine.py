@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from backend_engineer.findings import Finding, Severity, sort_findings
 from backend_engineer.spec.bundle import dotted
 from backend_engineer.spec.openapi import build_contract, find_dangling_refs
-from backend_engineer.spec.yamlio import LineIndex, YamlError, loads
+from backend_engineer.spec.openapi_schema import schema_errors
+from backend_engineer.spec.yamlio import LineIndex, YamlError, load, loads
 from backend_engineer.verify.openapi_lint.context import LintContext
 from backend_engineer.verify.openapi_lint.rules import RULES
 
@@ -23,64 +22,29 @@ def public_from_bundle(path: Path) -> frozenset[str]:
     if not security.is_file():
         return frozenset()
     try:
-        data = yaml.safe_load(security.read_text()) or {}
-    except yaml.YAMLError:
+        data, _ = load(security)
+    except (YamlError, OSError, UnicodeDecodeError):
         return frozenset()
-    public = (data.get("authorization") or {}).get("public_operations") or []
-    return frozenset(str(p) for p in public)
+    authorization = data.get("authorization") if isinstance(data, dict) else None
+    public = authorization.get("public_operations") if isinstance(authorization, dict) else None
+    return frozenset(str(p) for p in public) if isinstance(public, list) else frozenset()
 
 
 def _validate(doc: dict[str, Any], rel: str, lines: LineIndex) -> list[Finding]:
-    from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-
-    version = str(doc.get("openapi", ""))
-    if version.startswith("3.1"):
-        validator: Any = OpenAPIV31SpecValidator(doc)
-    elif version.startswith("3.0"):
-        validator = OpenAPIV30SpecValidator(doc)
-    else:
-        return [
-            Finding(
-                CODE,
-                Severity.BLOCKER,
-                f"unsupported OpenAPI version {version or '(missing)'}",
-                rel,
-                1,
-                recommendation="declare openapi: 3.0.x or 3.1.x",
-                category="api-contract",
-                source="openapi-lint",
-            )
-        ]
-    out = []
-    try:
-        for error in validator.iter_errors():
-            where = "/".join(str(p) for p in error.absolute_path)
-            out.append(
-                Finding(
-                    CODE,
-                    Severity.BLOCKER,
-                    f"invalid OpenAPI: {error.message[:200]}",
-                    rel,
-                    lines.line_of(tuple(error.absolute_path)),
-                    evidence=where,
-                    recommendation=f"fix the document so it validates against the OpenAPI {version} schema",
-                    category="api-contract",
-                    source="openapi-lint",
-                )
-            )
-    except Exception as exc:
-        out.append(
-            Finding(
-                CODE,
-                Severity.BLOCKER,
-                f"the validator could not process the document: {exc}"[:200],
-                rel,
-                0,
-                category="api-contract",
-                source="openapi-lint",
-            )
+    return [
+        Finding(
+            CODE,
+            Severity.BLOCKER,
+            err.message,
+            rel,
+            lines.line_of(err.path) if err.path else (1 if "version" in err.message else 0),
+            evidence="/".join(str(p) for p in err.path),
+            recommendation=err.fix,
+            category="api-contract",
+            source="openapi-lint",
         )
-    return out
+        for err in schema_errors(doc, full=True)
+    ]
 
 
 def lint_text(text: str, rel: str, public: Iterable[str] = ()) -> list[Finding]:
@@ -94,7 +58,7 @@ def lint_text(text: str, rel: str, public: Iterable[str] = ()) -> list[Finding]:
                 exc.message,
                 rel,
                 exc.line,
-                recommendation="fix the YAML/JSON syntax",
+                recommendation=exc.fix,
                 category="api-contract",
                 source="openapi-lint",
             )

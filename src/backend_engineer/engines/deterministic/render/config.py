@@ -6,6 +6,7 @@ from typing import Any
 
 from backend_engineer.engines.deterministic.ir import ServiceIR
 from backend_engineer.engines.deterministic.render.pyliteral import literal
+from backend_engineer.spec.bundle import MissingInput
 
 HEADER_SENSITIVE = (
     "authorization",
@@ -65,9 +66,12 @@ def _webhook_job(ir: ServiceIR) -> dict[str, Any]:
 def render_spec_config(ir: ServiceIR) -> str:
     b = ir.bundle
     sec, perf, ops, ts = b.security, b.perf, b.ops, b.techspec
-    assert sec is not None and perf is not None and ops is not None and ts is not None and b.api is not None
+    if sec is None or sec.authentication is None or sec.authorization is None:
+        raise MissingInput(b.root, "security.yaml (authentication, authorization)")
+    if perf is None or ops is None or ts is None or b.api is None:
+        missing = [n for n, v in (("perf.yaml", perf), ("ops.yaml", ops), ("techspec.yaml", ts)) if v is None]
+        raise MissingInput(b.root, *(missing or ["openapi.yaml"]))
     auth = sec.authentication
-    assert auth is not None and sec.authorization is not None
     claims = auth.claims
     job = next((j for j in ts.jobs if j.action == "webhook-delivery"), None)
     purge = next((j for j in ts.jobs if j.action == "retention-purge"), None)
