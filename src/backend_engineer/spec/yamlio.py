@@ -59,7 +59,7 @@ class Limits:
     max_bytes: int = 16 * 1024 * 1024
     max_depth: int = 128
     max_expanded_nodes: int = 2_000_000
-    seconds: float = 5.0
+    seconds: float = 30.0
 
 
 DEFAULT_LIMITS = Limits()

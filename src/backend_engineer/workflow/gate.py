@@ -192,21 +192,19 @@ def _refuse_closed(run_dir: Path, state: RunState) -> None:
 def decide(run_dir: Path, answer: str, *, via: str, state: RunState | None = None) -> ApprovalRecord:
     """Record ``answer`` for the run's current plan hash, with the gate's rules.
 
+    Every answer is appended to the ledger (it is the history); the latest one for the plan hash counts.
+
     Raises :class:`RunCancelled` for a run cancelled earlier, :class:`Cancelled` when this answer
     cancels, :class:`ApprovalRefused` when it is not an explicit approval and :class:`AlreadyBuilt`
     when STOP comes after the changes were committed.
     """
     state = state or load_state(run_dir)
     _refuse_closed(run_dir, state)
-    decision = ledger.classify(answer)
-    existing = ledger.approval_for(run_dir, state.plan_hash)
-    if decision == "cancelled" and any(stage in state.stages_done for stage in BUILT_STAGES):
+    if ledger.classify(answer) == "cancelled" and any(stage in state.stages_done for stage in BUILT_STAGES):
         raise AlreadyBuilt(
             f"run {state.run_id} is already built ({len(state.commits)} commit(s) in {state.out_dir}); "
             "there is nothing left to cancel. Revert the commits with git to undo them"
         )
-    if existing is not None and decision == "approved":
-        return existing
     try:
         record = ledger.record_answer(run_dir, state.run_id, state.plan_hash, answer, via)
     except Cancelled:
