@@ -24,6 +24,7 @@ LAYERS: dict[str, str] = {
     "verify": "checkers",
     "review": "checkers",
     "seeding": "checkers",
+    "design": "design",
     "workflow": "workflow",
     "handoff": "workflow",
     "integrations": "integrations",
@@ -36,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     "checkers": {"core", "checkers"},
     "engines": {"core", "contract", "gates", "engines", "checkers"},
     "workflow": {"core", "contract", "gates", "engines", "checkers", "workflow"},
-    "integrations": {"core", "contract", "gates", "engines", "checkers", "workflow", "integrations"},
+    "design": {"core", "gates", "checkers", "design"},
+    "integrations": {"core", "contract", "gates", "engines", "checkers", "workflow", "integrations", "design"},
     "cli": set(LAYERS.values()),
 }
 
