@@ -31,7 +31,7 @@ SERVER_MANAGED = {
     "permissions",
     "author_id",
 }
-FILTER_TYPES = {"enum", "integer", "string"}
+FILTER_TYPES = {"enum", "integer"}  # the engine validates these query values; others would pass unchecked
 ERROR_CODES = {
     "BadRequest": ("Malformed request.", "BAD_REQUEST", "the request is malformed"),
     "Unauthorized": ("Missing or invalid credentials.", "UNAUTHORIZED", "a valid bearer token is required"),
@@ -49,7 +49,7 @@ ERROR_CODES = {
     "Unavailable": ("A dependency is down.", "UNAVAILABLE", "a dependency is unavailable"),
 }
 ERRORS_BY_ACTION = {
-    "list": ("BadRequest", "Unauthorized", "Forbidden", "NotFound?", "TooManyRequests"),
+    "list": ("BadRequest", "Unauthorized", "Forbidden", "NotFound?", "ValidationFailed", "TooManyRequests"),
     "create": (
         "BadRequest",
         "Unauthorized",
