@@ -364,7 +364,7 @@ class Proposer:
                     bounds["maxLength"] = known["maxLength"]
                 elif role != "response":
                     bounds["maxLength"] = DEFAULT_MAX_LENGTH["string"]
-            if not bounds:
+            if not bounds or not self._addresses(pointer, schema):
                 continue
             where = "/".join(str(p) for p in pointer)
 
@@ -377,6 +377,13 @@ class Proposer:
 
             self.add("BE106", where, "bound it: " + ", ".join(f"{k}: {v}" for k, v in bounds.items()), apply)
         self._dedupe("BE106")
+
+    def _addresses(self, pointer: PathKey, schema: Any) -> bool:
+        """The pointer leads to this very node (merged path-level parameters shift the indexes)."""
+        try:
+            return node_at(self.doc, pointer) is schema
+        except (KeyError, IndexError, TypeError):
+            return False
 
     def _dedupe(self, code: str) -> None:
         seen: set[str] = set()
