@@ -136,3 +136,20 @@ def test_breaking_changes_against_the_previous_contract_are_flagged(tmp_path: Pa
     removed = [b for b in result.breaking if "webhooks" in b["message"] or "Webhook" in b["message"]]
     assert removed and all(b["level"] == "blocker" for b in result.breaking)
     assert all("--accept-breaking" in " ".join(b["options"]) for b in result.breaking)
+
+
+def test_top_level_nesting_puts_the_parent_in_the_body_and_says_the_engine_cannot_build_it(tmp_path: Path) -> None:
+    folder = saas_without_contract(tmp_path / "saas")
+    config = folder / "company.config.yaml"
+    config.write_text(config.read_text().replace("  pagination: cursor", "  nesting: top-level\n  pagination: cursor"))
+    result = design(folder)
+    doc = yaml.safe_load(result.text)
+    assert {"/v1/tasks", "/v1/comments"} <= set(doc["paths"]) and "/v1/projects/{project_id}/tasks" not in doc["paths"]
+    create = doc["components"]["schemas"]["TaskCreate"]
+    assert "project_id" in create["required"] and "project_id" not in doc["components"]["schemas"]["TaskUpdate"]
+    assert result.major_findings == [] and result.lint == []
+    assert any("cannot build this shape" in n for n in result.notes)
+    bad = folder / "company.config.yaml"
+    bad.write_text(bad.read_text().replace("nesting: top-level", "nesting: sideways"))
+    with pytest.raises(DesignError, match="nesting"):
+        design(folder, tmp_path / "x.yaml")

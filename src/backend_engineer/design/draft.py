@@ -9,6 +9,7 @@ request and response carries an example, every error the standard envelope.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,7 @@ def ref(kind: str, name: str) -> dict[str, str]:
 class Conventions:
     prefix: str
     idempotency: bool
+    nested: bool
     default_limit: int
     max_limit: int
 
@@ -127,7 +129,8 @@ def conventions(bundle: Bundle) -> tuple[Conventions, list[str]]:
         )
     pagination = bundle.perf.pagination if bundle.perf else None
     default_limit, max_limit = (pagination.default_limit, pagination.max_limit) if pagination else (50, 200)
-    return Conventions(prefix, idempotency, min(default_limit, max_limit), max_limit), notes
+    nested = (api.nesting if api else None) in (None, "nested")
+    return Conventions(prefix, idempotency, nested, min(default_limit, max_limit), max_limit), notes
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,11 @@ class EntityShape:
     segment: str
     id_param: str
 
+    top_level: bool = False
+
     @property
     def nested(self) -> bool:
-        return self.parent_field is not None
+        return self.parent_field is not None and not self.top_level
 
 
 def _shape(name: str, spec: EntitySpec) -> EntityShape:
@@ -164,7 +169,20 @@ class Drafter:
         self.conv, self.notes = conventions(bundle)
         self.plan = plan_operations(bundle)
         self.notes += self.plan.notes
-        self.shapes = {n: _shape(n, s) for n, s in bundle.datamodel.entities.items()}
+        self.shapes = {
+            n: dataclasses.replace(_shape(n, s), top_level=not self.conv.nested)
+            for n, s in bundle.datamodel.entities.items()
+        }
+        if not self.conv.nested:
+            children = [s.name for s in self.shapes.values() if s.parent_field]
+            if children:
+                self.notes.append(
+                    "api.nesting top-level: collections of "
+                    + ", ".join(children)
+                    + " are top-level and take the parent id in the body; their lists return every item of the "
+                    "tenant. The deterministic engine cannot build this shape yet (its create takes the parent "
+                    "from the path): use `nesting: nested`, or build with `--engine llm`"
+                )
         self.schemas: dict[str, Any] = {}
         self.parameters: dict[str, Any] = {}
         self.used_responses: set[str] = set()
@@ -210,14 +228,21 @@ class Drafter:
         props: dict[str, Any] = {}
         example: dict[str, Any] = {}
         required: list[str] = []
-        for name, spec in shape.spec.fields.items():
+        fields = list(shape.spec.fields.items())
+        if shape.parent_field and shape.top_level and not update and shape.parent_field not in shape.spec.fields:
+            relation = next(r for r in shape.spec.relations.values() if r.field == shape.parent_field)
+            fields.insert(0, (shape.parent_field, FieldSpec(type="uuid", required=relation.required)))
+        for name, spec in fields:
             if not _writable(spec, name):
                 continue
             nullable = not spec.required
             props[name] = field_schema(spec, nullable, None if nullable else self.enum_ref(shape.name, name, spec))
             if spec.required and spec.default is None and not update:
                 required.append(name)
-            if not update or spec.required:
+            if name == shape.parent_field and shape.parent_entity:
+                if not update:
+                    example[name] = example_uuid(shape.parent_entity, "id")
+            elif not update or spec.required:
                 example[name] = example_value(shape.name, name, spec)
         schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
         if update:
