@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,21 @@ def test_top_level_nesting_puts_the_parent_in_the_body_and_says_the_engine_canno
     bad.write_text(bad.read_text().replace("nesting: top-level", "nesting: sideways"))
     with pytest.raises(DesignError, match="nesting"):
         design(folder, tmp_path / "x.yaml")
+
+
+def test_gaps_in_the_role_matrix_are_drafted_conventionally_and_reported(tmp_path: Path) -> None:
+    folder = bundle_without_contract(LIBRARY, tmp_path / "lib")
+    security = folder / "security.yaml"
+    kept = [line for line in security.read_text().splitlines() if not re.match(r"\s+\w+Members?: member:", line)]
+    security.write_text("\n".join(kept) + "\n")
+    result = design(folder, write=False)
+    doc = yaml.safe_load(result.text)
+    ids = {op["operationId"] for item in doc["paths"].values() for m, op in item.items() if m != "parameters"}
+    assert {"listMembers", "createMember", "getMember", "updateMember", "deleteMember"} <= ids
+    assert any(
+        n.startswith("Member: security.yaml maps no operation") and "getMember: member:read" in n for n in result.notes
+    )
+    ledger = bundle_without_contract(EXAMPLES / "ledger", tmp_path / "ledger")
+    drafted = design(ledger, write=False)
+    assert drafted.kept == [] and any(n.startswith("transferFunds: named in security.yaml") for n in drafted.notes)
+    assert "transferFunds" not in drafted.text

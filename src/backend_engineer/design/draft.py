@@ -212,7 +212,7 @@ class Drafter:
             if is_required:
                 required.append(name)
             if name == shape.parent_field and shape.parent_entity:
-                example[name] = example_uuid(shape.parent_entity, "id")
+                example[name] = example_uuid(shape.parent_entity, self.shapes[shape.parent_entity].pk)
             elif spec.primary_key and spec.type == "uuid":
                 example[name] = example_uuid(shape.name, name)
             elif spec.generated == "version":
@@ -241,7 +241,7 @@ class Drafter:
                 required.append(name)
             if name == shape.parent_field and shape.parent_entity:
                 if not update:
-                    example[name] = example_uuid(shape.parent_entity, "id")
+                    example[name] = example_uuid(shape.parent_entity, self.shapes[shape.parent_entity].pk)
             elif not update or spec.required:
                 example[name] = example_value(shape.name, name, spec)
         schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
@@ -259,6 +259,9 @@ class Drafter:
 
     def path_param(self, name: str, entity: str) -> dict[str, str]:
         component = pascal(name)
+        shape = self.shapes[entity]
+        pk = shape.spec.fields.get(shape.pk) or FieldSpec(type="uuid", primary_key=True)
+        example = example_uuid(entity, shape.pk) if pk.type == "uuid" else example_value(entity, shape.pk, pk)
         self.parameters.setdefault(
             component,
             {
@@ -266,8 +269,8 @@ class Drafter:
                 "in": "path",
                 "required": True,
                 "description": f"The id of the {snake(entity).replace('_', ' ')}.",
-                "schema": {"type": "string", "format": "uuid"},
-                "example": example_uuid(entity, "id"),
+                "schema": value_schema(pk),
+                "example": example,
             },
         )
         return ref("parameters", component)
