@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from jsonschema import Draft202012Validator
 
 from backend_engineer.design.service import DesignError, refine
 from backend_engineer.findings import Severity
 from backend_engineer.intake.gate import run_intake
 from backend_engineer.verify.openapi_lint.engine import lint_file
 from tests.conftest import EXAMPLES
+from tests.design.support import media_types, resolve
 
 
 @pytest.fixture
@@ -98,8 +101,23 @@ def test_cli_prints_each_change_with_its_rule_then_writes_on_accept(notes: Path)
 def test_refine_keeps_untouched_text_and_proposes_nothing_on_a_clean_contract(tmp_path: Path) -> None:
     saas = Path(shutil.copytree(EXAMPLES / "projects-saas", tmp_path / "saas"))
     result = refine(saas)
-    assert [c.id for c in result.changes if c.code != "BE106"] == []
+    assert [c.id for c in result.changes if c.code not in ("BE106", "EXAMPLE")] == []
     notes = Path(shutil.copytree(EXAMPLES / "incomplete-notes", tmp_path / "notes"))
     result = refine(notes, accept=["BE107"])
     removed = [line for line in result.diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     assert removed == []  # closing bodies only adds lines; flow style and quoting elsewhere are kept
+
+
+def test_accepted_examples_are_valid_for_their_schemas(notes: Path) -> None:
+    result = refine(notes, accept=["all"])
+    assert any(c.code == "EXAMPLE" and "house rule" in c.fixes for c in result.changes)
+    doc = yaml.safe_load((notes / "openapi.yaml").read_text())
+    found = media_types(doc)
+    assert found
+    for op_id, where, media in found:
+        assert "example" in media, (op_id, where)
+        schema = dict(resolve(doc, media["schema"]), components=doc["components"])
+        errors = [e.message for e in Draft202012Validator(schema).iter_errors(media["example"])]
+        assert errors == [], (op_id, where, errors)
+    again = refine(notes)
+    assert again.changes == []  # a refined contract has nothing left to propose

@@ -9,6 +9,7 @@ changes can be accepted on its own.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from ruamel.yaml.comments import CommentedSeq
 from backend_engineer.design.draft import STATUS, _error_response, _error_schema
 from backend_engineer.design.emit import dump, load_roundtrip, to_commented
 from backend_engineer.design.fields import DEFAULT_MAX_LENGTH, MAX_ARRAY_ITEMS, value_schema
+from backend_engineer.design.samples import sample
 from backend_engineer.spec.bundle import Bundle
 from backend_engineer.spec.openapi import ApiContract, Operation, build_contract
 from backend_engineer.spec.yamlio import PathKey, loads
@@ -28,6 +30,7 @@ from backend_engineer.verify.openapi_lint.rules.be109_mass_assignment import SER
 
 Apply = Callable[[Any], None]
 NAME_BY_STATUS = {v: k for k, v in STATUS.items()}
+HOUSE_RULES = {"EXAMPLE": "house rule: every request and response carries an example (no BE1xx rule checks it)"}
 BOUNDED_FORMATS = {"uuid", "date", "date-time", "time", "ipv4", "ipv6", "email"}
 
 
@@ -42,6 +45,8 @@ class Change:
     @property
     def fixes(self) -> str:
         """The finding this change clears, with the rule's own title."""
+        if self.code in HOUSE_RULES:
+            return f"{self.code} {HOUSE_RULES[self.code]}"
         return f"{self.code} {by_code()[self.code].TITLE}"
 
     def to_dict(self) -> dict[str, str]:
@@ -457,6 +462,47 @@ class Proposer:
 
                 self.add("BE109", op.operation_id, f"remove the server-managed field `{name}` from the body", apply)
 
+    def examples(self) -> None:
+        """Media types without an example get one built from their schema; shared responses once."""
+        done: set[str] = set()
+        for op in self.contract.operations:
+            targets: list[tuple[PathKey, Any, str]] = []
+            body = op.raw.get("requestBody")
+            if isinstance(body, dict) and "$ref" not in body:
+                for media, content in (body.get("content") or {}).items():
+                    targets.append(((*op.pointer, "requestBody", "content", media), content, "request body"))
+            for status, response in (op.raw.get("responses") or {}).items():
+                base: PathKey = (*op.pointer, "responses", status)
+                if isinstance(response, dict) and isinstance(response.get("$ref"), str):
+                    ref = response["$ref"]
+                    if ref in done:
+                        continue
+                    done.add(ref)
+                    base = tuple(ref[2:].split("/"))
+                    response = self.contract.resolve(response)
+                for media, content in ((response or {}).get("content") or {}).items():
+                    targets.append(((*base, "content", media), content, f"response {status}"))
+            for pointer, content, what in targets:
+                if not isinstance(content, dict) or "example" in content or "examples" in content:
+                    continue
+                if "schema" not in content or not self._addresses(pointer, content):
+                    continue
+                if sample(self.contract.resolve, content["schema"]) is None:
+                    continue
+
+                def apply(doc: Any, pointer: PathKey = pointer) -> None:
+                    node = node_at(doc, pointer)
+                    if "example" not in node and "examples" not in node:
+                        value = sample(lambda n: _resolve(doc, n), node["schema"])
+                        node["example"] = to_commented(json.loads(json.dumps(value)))
+
+                self.add(
+                    "EXAMPLE",
+                    op.operation_id,
+                    f"add an example to the {what} ({'/'.join(map(str, pointer[-2:]))})",
+                    apply,
+                )
+
     def propose(self) -> list[Change]:
         for fixer in (
             self.be101,
@@ -468,6 +514,7 @@ class Proposer:
             self.be107,
             self.be108,
             self.be109,
+            self.examples,
         ):
             fixer()
         return self.changes
