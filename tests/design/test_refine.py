@@ -121,3 +121,12 @@ def test_accepted_examples_are_valid_for_their_schemas(notes: Path) -> None:
         assert errors == [], (op_id, where, errors)
     again = refine(notes)
     assert again.changes == []  # a refined contract has nothing left to propose
+
+
+def test_a_drafted_contract_leaves_the_refiner_nothing_to_propose(tmp_path: Path) -> None:
+    from backend_engineer.design.service import design
+    from tests.design.support import LIBRARY, bundle_without_contract
+
+    folder = bundle_without_contract(LIBRARY, tmp_path / "lib")
+    design(folder)
+    assert refine(folder).changes == []
