@@ -192,6 +192,8 @@ class Drafter:
         if spec.type != "enum":
             return None
         component = f"{entity}{pascal(name)}"
+        if component in self.shapes or component.endswith(("Create", "Update", "Page")) or component == "Error":
+            component += "Value"
         self.schemas.setdefault(component, {"type": "string", "enum": list(spec.values or [])})
         return f"#/components/schemas/{component}"
 
