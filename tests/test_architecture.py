@@ -25,6 +25,7 @@ LAYERS: dict[str, str] = {
     "verify": "checkers",
     "review": "checkers",
     "seeding": "checkers",
+    "design": "design",
     "workflow": "workflow",
     "handoff": "workflow",
     "integrations": "integrations",
@@ -38,7 +39,18 @@ ALLOWED: dict[str, set[str]] = {
     "checkers": {"core", "checkers"},
     "engines": {"core", "contract", "gates", "engines", "checkers"},
     "workflow": {"core", "records", "contract", "gates", "engines", "checkers", "workflow"},
-    "integrations": {"core", "records", "contract", "gates", "engines", "checkers", "workflow", "integrations"},
+    "design": {"core", "records", "gates", "checkers", "design"},
+    "integrations": {
+        "core",
+        "records",
+        "contract",
+        "gates",
+        "engines",
+        "checkers",
+        "workflow",
+        "integrations",
+        "design",
+    },
     "cli": set(LAYERS.values()),
 }
 

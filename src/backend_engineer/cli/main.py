@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "cmd_review",
     "cmd_llm",
     "cmd_integrations",
+    "cmd_design",
 )
 
 app = typer.Typer(

@@ -142,6 +142,28 @@ def build_server() -> MCPServer[Any]:
         data["files"] = [str(p) for p in paths]
         return data
 
+    @server.tool()
+    def design(
+        bundle: str, refine: bool = False, accept: str = "", out: str = "", write: bool = False
+    ) -> dict[str, Any]:
+        """Draft an OpenAPI contract from datamodel/techspec/security/company.config (written only with write=true,
+        never over an existing file), or with refine=true propose BE1xx fixes as a diff; accept ("all", rule codes
+        or change ids, comma-separated) writes only those changes."""
+        from backend_engineer.design.service import DesignError
+        from backend_engineer.design.service import design as draft
+        from backend_engineer.design.service import refine as propose
+
+        folder = _existing(bundle, "bundle folder")
+        target = Path(out).expanduser() if out else None
+        try:
+            if refine:
+                result = propose(folder, target, accept=[a for a in accept.split(",") if a.strip()])
+            else:
+                result = draft(folder, target, write=write)
+        except DesignError as exc:
+            raise ToolError(str(exc)) from exc
+        return {**result.to_dict(), "contract": result.text}
+
     return server
 
 

@@ -43,6 +43,7 @@ class ApiConventions(Strict):
     pagination: str | None = None
     error_envelope: str | None = None
     idempotency: str | None = None
+    nesting: Literal["nested", "top-level"] | None = None  # collections of child entities under the parent or not
 
 
 class ArchitectureConventions(Strict):

@@ -1,0 +1,1 @@
+"""Contract design: draft an OpenAPI 3.1 contract from the data model, or refine an existing one."""
