@@ -21,7 +21,7 @@ from pathlib import Path
 from backend_engineer.engines.base import ChangeGroup, EngineProposal, PlannedFile, Refusal
 from backend_engineer.engines.deterministic.engine import GROUPS, DeterministicEngine, group_of, kind_of
 from backend_engineer.engines.deterministic.ir import build_ir
-from backend_engineer.engines.deterministic.tree import MANIFEST, USER_OWNED_PREFIXES, render_tree
+from backend_engineer.engines.deterministic.tree import MANIFEST, USER_OWNED_PREFIXES, format_python, render_tree
 from backend_engineer.evolution.diff import diff_datamodels
 from backend_engineer.evolution.migration import render_evolution
 from backend_engineer.spec.bundle import Bundle, load_bundle
@@ -87,13 +87,15 @@ class EvolutionEngine:
         diff = diff_datamodels(old.bundle.datamodel, bundle.datamodel)
         if not diff.empty:
             revisions = _revisions(repo)
-            number = len(revisions) + 1
-            revision = f"{number:04d}"
-            slug = f"evolve_to_v{bundle.datamodel.version}"
-            text = render_evolution(build_ir(bundle), diff, revision, revisions[-1][0] if revisions else "", slug)
-            from backend_engineer.engines.deterministic.tree import format_python
-
-            files[f"{VERSIONS}{revision}_{slug}.py"] = format_python({"x.py": text})["x.py"].encode()
+            rendered = render_evolution(
+                build_ir(bundle),
+                diff,
+                len(revisions) + 1,
+                revisions[-1][0] if revisions else "",
+                f"evolve_to_v{bundle.datamodel.version}",
+            )
+            formatted = format_python({**rendered, "pyproject.toml": files.get("pyproject.toml", b"").decode()})
+            files.update({f"{VERSIONS}{name}": formatted[name].encode() for name in rendered})
         manifest = json.loads(files[MANIFEST])
         manifest["files"] = {
             p: hashlib.sha256(c).hexdigest()
