@@ -228,6 +228,8 @@ def _refused_downgrade(v1_service: Path, tmp_path: Path, url: str) -> None:
     subprocess.run(["git", "clone", "-q", str(v1_service), str(service)], check=True)
     _events, result = build(V2, service, tmp_path / "runs")
     assert result.exit_code == 0, result.message
+    assert result.status == "built-needs-business-logic", result.status
+    assert result.message.startswith("built, 2 operation(s) need business logic: attachLabel, detachLabel")
     alembic(service, url, "upgrade", "0002")
     engine = sa.create_engine(url)
     with engine.begin() as conn:

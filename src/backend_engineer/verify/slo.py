@@ -15,6 +15,7 @@ from backend_engineer.findings import Finding, Severity, sort_findings
 from backend_engineer.spec.openapi import Operation
 from backend_engineer.verify.probe import Prober, _seed
 from backend_engineer.verify.service import RunningService, ServiceError, run_service
+from backend_engineer.verify.stubs import declared_stubs
 
 METRIC = re.compile(
     r"^(http_requests_total|http_request_db_queries_total|http_request_db_statements_total)"
@@ -89,8 +90,14 @@ def _load(svc: RunningService, requests: int, concurrency: int) -> tuple[list[Fi
         _fill(prober, ids, tenant)
         before = _counters(client)
         headers_tpl = prober.headers(tenant, key=False)
+        stubs = declared_stubs(svc.bundle)
+        stats["excluded_stubs"] = sorted(stubs)
         for name, op_ids, p95_target, p99_target in _groups(svc):
-            ops = [o for o in api.operations if o.operation_id in op_ids and o.method != "delete"]
+            ops = [
+                o
+                for o in api.operations
+                if o.operation_id in op_ids and o.method != "delete" and o.operation_id not in stubs
+            ]
             if not ops:
                 continue
             latencies: list[float] = []
