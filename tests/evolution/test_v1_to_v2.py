@@ -264,3 +264,46 @@ def test_refused_downgrade_leaves_sqlite_at_0002(v1_service: Path, tmp_path: Pat
 @pytest.mark.postgres
 def test_refused_downgrade_leaves_postgresql_at_0002(v1_service: Path, tmp_path: Path, postgres_url: str) -> None:
     _refused_downgrade(v1_service, tmp_path, postgres_url)
+
+
+def test_plan_text_commit_subjects_and_migration_notes_are_true(v1_service: Path, tmp_path: Path) -> None:
+    from backend_engineer.handoff.migrations import migration_notes
+    from backend_engineer.workflow.api import make_plan
+
+    plan = make_plan(V2, v1_service, runs=tmp_path / "runs").plan
+    assert plan.checklist[0] == (
+        "Apply 2 migration file(s) first: 2 new table(s) (labels, task_labels) with indexes and tenant RLS; "
+        "2 changed table(s) (tasks: new column last_activity_at, new index (tenant_id, due_date); "
+        "projects: widen name 120 -> 200); each with a tested downgrade"
+    )
+    for change in plan.changes[1:]:
+        actions = {f.action for f in change.files}
+        verb = {frozenset({"add"}): "add ", frozenset({"modify"}): "change "}.get(frozenset(actions), "add and change ")
+        assert change.commit_message.split(": ", 1)[1].startswith(verb), (change.commit_message, actions)
+    assert any(c.commit_message.startswith("feat(api): change ") for c in plan.changes)
+
+    service = tmp_path / "svc"
+    subprocess.run(["git", "clone", "-q", str(v1_service), str(service)], check=True)
+    _events, result = build(V2, service, tmp_path / "runs")
+    assert result.exit_code == 0, result.message
+    notes = {n["revision"]: n for n in migration_notes(service)}
+    assert notes["0002"]["rollback_steps"] == [
+        "alembic downgrade 0001  # reverts 0002",
+        "downgrade runs: refuse before any change: cannot narrow ...",
+        "downgrade runs: alter column projects.name to sa.String(120)",
+        "downgrade runs: drop column tasks.last_activity_at",
+        "downgrade runs: execute DROP POLICY IF EXISTS tenant_isolation ON {table} for each table in "
+        "NEW_TENANT_TABLES (PostgreSQL)",
+        "downgrade runs: drop index ix_task_labels_label_id on task_labels",
+        "downgrade runs: drop table task_labels",
+        "downgrade runs: drop index ix_labels_tenant_id_name on labels",
+        "downgrade runs: drop table labels",
+        "downgrade runs: execute checkpoints.delete().where(checkpoints.c.job.like('0002:backfill:%'))",
+    ]
+    assert notes["0003"]["rollback_steps"] == [
+        "alembic downgrade 0002  # reverts 0003",
+        "downgrade runs: drop index ix_tasks_tenant_id_due_date on tasks (CONCURRENTLY on PostgreSQL)",
+    ]
+    text = (result.run_dir / "handoff.md").read_text()  # type: ignore[operator]
+    assert "- - " not in text and "get_bind" not in text and "get_context" not in text
+    assert "\n- irreversible for data: the new tables and columns are dropped with their contents\n" in text

@@ -23,7 +23,7 @@ from backend_engineer.engines.deterministic.engine import GROUPS, DeterministicE
 from backend_engineer.engines.deterministic.ir import build_ir
 from backend_engineer.engines.deterministic.tree import MANIFEST, USER_OWNED_PREFIXES, format_python, render_tree
 from backend_engineer.evolution.diff import diff_datamodels
-from backend_engineer.evolution.migration import render_evolution
+from backend_engineer.evolution.migration import new_tables, render_evolution
 from backend_engineer.spec.bundle import Bundle, load_bundle
 
 LOCK = Path(".backend-engineer") / "bundle"
@@ -63,6 +63,15 @@ def _revisions(repo: Path) -> list[tuple[str, str]]:
         if match:
             out.append((match.group(1), path.name))
     return out
+
+
+def _title(key: str, title: str, files: list[PlannedFile]) -> str:
+    """The group's commit subject, saying whether the change adds files, changes them, or both."""
+    if key == "migrations":
+        return "migrate the schema to the new data model"
+    actions = {f.action for f in files}
+    verb = "add" if actions == {"add"} else "change" if actions == {"modify"} else "add and change"
+    return verb + title.removeprefix("add")
 
 
 class EvolutionEngine:
@@ -122,14 +131,7 @@ class EvolutionEngine:
             action = "modify" if target.is_file() else "add"
             by_group.setdefault(group_of(path), []).append(PlannedFile(path, kind_of(path), action))  # type: ignore[arg-type]
         groups = [
-            ChangeGroup(
-                key,
-                scope,
-                title.replace(
-                    "add the initial schema migration with tenant RLS", "migrate the schema to the new data model"
-                ),
-                tuple(by_group[key]),
-            )
+            ChangeGroup(key, scope, _title(key, title, by_group[key]), tuple(by_group[key]))
             for key, scope, title, _ in GROUPS
             if by_group.get(key)
         ]
@@ -137,7 +139,17 @@ class EvolutionEngine:
             groups=groups,
             endpoints=base.endpoints,
             notes=[*base.notes, "evolution: existing migrations are kept; user-owned files untouched"],
+            schema_changes=self._schema_changes(bundle, repo),
         )
+
+    def _schema_changes(self, bundle: Bundle, repo: Path) -> str:
+        old = load_bundle(repo / LOCK).bundle
+        if old is None or old.datamodel is None or bundle.datamodel is None:
+            return ""
+        diff = diff_datamodels(old.datamodel, bundle.datamodel)
+        ir = build_ir(bundle)
+        tables = {name: ent.table for name, ent in ir.entities.items()}
+        return diff.schema_changes(tables, [t.name for t in new_tables(ir, diff)])
 
     def render(self, bundle: Bundle, proposal: EngineProposal, repo: Path | None) -> dict[str, bytes]:
         if not is_generated_service(repo):

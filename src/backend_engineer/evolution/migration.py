@@ -30,7 +30,7 @@ class UnsafeChange(Exception):
     """A change the migration will not make without an explicit decision (narrowing, removal)."""
 
 
-def _new_tables(ir: ServiceIR, diff: DataModelDiff) -> list[TableDef]:
+def new_tables(ir: ServiceIR, diff: DataModelDiff) -> list[TableDef]:
     tables = [entity_table(ir, ir.entities[name]) for name in diff.new_entities]
     wanted = {ir.entities[o].spec.relations[r].through for o, r in diff.new_associations}
     tables += [t for t in association_tables(ir) if t.name in wanted]
@@ -77,7 +77,7 @@ def render_evolution(ir: ServiceIR, diff: DataModelDiff, number: int, down_revis
 def _main_revision(
     ir: ServiceIR, diff: DataModelDiff, revision: str, down_revision: str, slug: str, indexes_follow: bool
 ) -> str:
-    tables = _new_tables(ir, diff)
+    tables = new_tables(ir, diff)
     tenant_tables = [t.name for t in tables if t.tenant_scoped]
     backfills = [(ir.entities[e].table, f, spec.backfill.from_) for e, f, spec in diff.added_fields if spec.backfill]
     summary = [s for s in diff.summary() if not s.startswith("new index") or not indexes_follow]
