@@ -17,6 +17,7 @@ import httpx
 import jwt
 import pytest
 
+from backend_engineer.engines.deterministic.engine import render_service
 from backend_engineer.spec.bundle import Bundle, load_bundle
 from backend_engineer.verify import probe
 from backend_engineer.verify.report import CheckResult, VerifyReport
@@ -89,7 +90,17 @@ class FakeService:
         return httpx.Response(200, json={"items": []} if op.method == "get" else {})
 
 
-def _probe(monkeypatch: pytest.MonkeyPatch, tenancy_on_stubs: bool) -> tuple[list[Any], dict[str, Any]]:
+def _service(bundle_dir: Path, root: Path) -> Path:
+    """Only the generated manifest: where the generator declares its stubs."""
+    bundle = load_bundle(bundle_dir).bundle
+    assert bundle is not None
+    manifest = root / ".backend-engineer" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_bytes(render_service(bundle)[".backend-engineer/manifest.json"])
+    return root
+
+
+def _probe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tenancy_on_stubs: bool) -> tuple[list[Any], dict[str, Any]]:
     bundle = _bundle()
     fake = FakeService(bundle, tenancy_on_stubs)
     real_client = httpx.Client
@@ -98,26 +109,28 @@ def _probe(monkeypatch: pytest.MonkeyPatch, tenancy_on_stubs: bool) -> tuple[lis
         return real_client(transport=httpx.MockTransport(fake), **kwargs)
 
     monkeypatch.setattr(probe.httpx, "Client", client)
-    svc = RunningService("http://127.0.0.1:9", bundle, SECRET, "sqlite://", Path("."))
+    root = _service(EXAMPLES / "projects-saas-v2", tmp_path / "svc")
+    svc = RunningService("http://127.0.0.1:9", bundle, SECRET, "sqlite://", root)
     return probe.probe_running(svc)
 
 
-def test_the_plan_declares_the_stubs() -> None:
-    assert declared_stubs(_bundle()) == STUBS
-    assert declared_stubs(load_bundle(EXAMPLES / "projects-saas").bundle) == set()  # type: ignore[arg-type]
+def test_the_generator_declares_the_stubs(tmp_path: Path) -> None:
+    assert declared_stubs(_service(EXAMPLES / "projects-saas-v2", tmp_path / "v2")) == STUBS
+    assert declared_stubs(_service(EXAMPLES / "projects-saas", tmp_path / "v1")) == set()
+    assert declared_stubs(tmp_path / "nothing-here") == set()
     assert is_stub_answer(_error(501, "NOT_IMPLEMENTED"))
     assert not is_stub_answer(_error(501, "SOMETHING_ELSE")) and not is_stub_answer(httpx.Response(500, text="boom"))
 
 
-def test_guarded_stubs_are_not_probe_failures(monkeypatch: pytest.MonkeyPatch) -> None:
-    findings, stats = _probe(monkeypatch, tenancy_on_stubs=True)
+def test_guarded_stubs_are_not_probe_failures(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    findings, stats = _probe(monkeypatch, tmp_path, tenancy_on_stubs=True)
     assert [f for f in findings if any(s in f.title for s in STUBS)] == []
     assert stats["stubs"] == {"attachLabel": 501, "detachLabel": 501}
     assert stats["tokens"] > 0 and stats["role_matrix"] > 0
 
 
-def test_a_stub_without_tenancy_checks_is_still_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    findings, _stats = _probe(monkeypatch, tenancy_on_stubs=False)
+def test_a_stub_without_tenancy_checks_is_still_caught(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    findings, _stats = _probe(monkeypatch, tmp_path, tenancy_on_stubs=False)
     leaks = sorted(f.title for f in findings if f.code == "BE410")
     assert len(leaks) == 2 and all("must check tenancy on its path ids" in t for t in leaks), leaks
 

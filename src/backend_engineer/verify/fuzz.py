@@ -227,7 +227,7 @@ def run_fuzz(
                         {"Authorization": f"Bearer {token}", **(headers or {})},
                         max_examples,
                         Path(tmp),
-                        tuple(sorted(declared_stubs(svc.bundle))),
+                        tuple(sorted(declared_stubs(svc.root))),
                     )
             except ServiceError as exc:
                 raise FuzzError(str(exc)) from exc

@@ -437,7 +437,7 @@ def probe_running(svc: RunningService) -> tuple[list[Finding], dict[str, Any]]:
         else 1_048_576
     )
     with httpx.Client(base_url=svc.base_url, timeout=10) as client:
-        p = Prober(svc, api, client, stubs=declared_stubs(svc.bundle))
+        p = Prober(svc, api, client, stubs=declared_stubs(svc.root))
         tenant = "probe-owner"
         ids = _seed(p, tenant)
         p.stats["seeded"] = len(ids)

@@ -90,7 +90,7 @@ def _load(svc: RunningService, requests: int, concurrency: int) -> tuple[list[Fi
         _fill(prober, ids, tenant)
         before = _counters(client)
         headers_tpl = prober.headers(tenant, key=False)
-        stubs = declared_stubs(svc.bundle)
+        stubs = declared_stubs(svc.root)
         stats["excluded_stubs"] = sorted(stubs)
         for name, op_ids, p95_target, p99_target in _groups(svc):
             ops = [

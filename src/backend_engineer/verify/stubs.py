@@ -7,23 +7,26 @@ before it answers 501; the probe keeps checking that.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from backend_engineer.spec.bundle import Bundle
 
 if TYPE_CHECKING:
     import httpx
 
 STUB_CODE = "NOT_IMPLEMENTED"
+MANIFEST = Path(".backend-engineer") / "manifest.json"
 
 
-def declared_stubs(bundle: Bundle) -> set[str]:
-    """Operation ids the deterministic mapping cannot derive: the plan lists them as needing business logic."""
-    if bundle.api is None or bundle.datamodel is None:
+def declared_stubs(service: Path) -> set[str]:
+    """Operation ids the generator declared as needing business logic (``needs_business_logic`` in the
+    service's ``.backend-engineer/manifest.json``); empty for a service without that declaration."""
+    try:
+        manifest = json.loads((service / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return set()
-    from backend_engineer.engines.deterministic.ir import build_ir
-
-    return {u.op.operation_id for u in build_ir(bundle).unmapped}
+    declared = manifest.get("needs_business_logic") if isinstance(manifest, dict) else None
+    return {str(op) for op in declared} if isinstance(declared, list) else set()
 
 
 def is_stub_answer(response: httpx.Response) -> bool:

@@ -139,6 +139,8 @@ def render_tree(ir: ServiceIR) -> dict[str, bytes]:
             p: hashlib.sha256(c).hexdigest() for p, c in sorted(out.items()) if not p.startswith(USER_OWNED_PREFIXES)
         },
     }
+    if ir.unmapped:  # declared stubs: verification reports them as a deviation, not as failures
+        manifest["needs_business_logic"] = sorted(u.op.operation_id for u in ir.unmapped)
     out[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     return {p: out[p] for p in sorted(out, key=lambda p: PurePosixPath(p).parts)}
 
