@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -129,7 +131,7 @@ def _upgrade_with_data(v1_service: Path, tmp_path: Path, url: str) -> None:
         labels = conn.execute(sa.text("SELECT count(*) FROM labels")).scalar()
     engine.dispose()
     assert missing == 0 and same == 120 and labels == 0
-    alembic(service, url, "downgrade", "-1")
+    alembic(service, url, "downgrade", "0001")
     assert counts(url, tables) == before, "downgrade back to v1 keeps the data"
     engine = sa.create_engine(url)
     assert "last_activity_at" not in {c["name"] for c in sa.inspect(engine).get_columns("tasks")}
@@ -163,7 +165,7 @@ def _upgrade_with_data(v1_service: Path, tmp_path: Path, url: str) -> None:
     server = url.rsplit("/", 1)[0] + "/postgres" if url.startswith("postgresql") else None
     checked = check_project(service, pg_url=server, try_local_pg=False)
     assert [f for f in checked.findings if f.severity >= 2] == [], checked.findings
-    assert checked.revisions[-1].startswith("0002_")
+    assert [r.split("_", 1)[0] for r in checked.revisions] == ["0001", "0002", "0003"], checked.revisions
 
 
 def test_v1_to_v2_on_sqlite_keeps_data_and_custom_code(v1_service: Path, tmp_path: Path) -> None:
@@ -193,6 +195,115 @@ def test_plan_lists_the_migration_first(v1_service: Path, tmp_path: Path) -> Non
 
     result = make_plan(V2, v1_service, runs=tmp_path / "runs")
     changes = result.plan.changes
-    assert changes[0].files[0].path.startswith("migrations/versions/0002_") and len(changes[0].files) == 1
+    migrations = [f.path for f in changes[0].files]
+    assert migrations == [
+        "migrations/versions/0002_evolve_to_v2.py",
+        "migrations/versions/0003_evolve_to_v2_indexes.py",
+    ]
     assert all(len(c.files) <= 15 for c in changes)
     assert not any(f.path.startswith(("app/custom/rules.py", "tests/custom/")) for c in changes for f in c.files)
+
+
+def _schema(url: str) -> dict[str, object]:
+    engine = sa.create_engine(url)
+    inspector = sa.inspect(engine)
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    schema = {
+        "version": version,
+        "tables": {
+            t: (
+                sorted((c["name"], str(c["type"])) for c in inspector.get_columns(t)),
+                sorted(i["name"] or "" for i in inspector.get_indexes(t)),
+            )
+            for t in sorted(inspector.get_table_names())
+        },
+    }
+    engine.dispose()
+    return schema
+
+
+def _refused_downgrade(v1_service: Path, tmp_path: Path, url: str) -> None:
+    service = tmp_path / "svc"
+    subprocess.run(["git", "clone", "-q", str(v1_service), str(service)], check=True)
+    _events, result = build(V2, service, tmp_path / "runs")
+    assert result.exit_code == 0, result.message
+    assert result.status == "built-needs-business-logic", result.status
+    assert result.message.startswith("built, 2 operation(s) need business logic: attachLabel, detachLabel")
+    alembic(service, url, "upgrade", "0002")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO projects (id, tenant_id, name, status, owner_id, created_at, updated_at, version) "
+                "VALUES (:id, 't1', :name, 'active', 'u1', :now, :now, 1)"
+            ),
+            {"id": uuid.uuid4().hex, "name": "p" * 150, "now": dt.datetime.now(dt.UTC)},
+        )
+    engine.dispose()
+    before = _schema(url)
+    assert before["version"] == "0002"
+    assert "labels" in before["tables"] and "ix_labels_tenant_id_name" in before["tables"]["labels"][1]  # type: ignore[index]
+    proc = subprocess.run(
+        [sys.executable, "-m", "alembic", "downgrade", "-1"],
+        cwd=service,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "cannot narrow projects.name back to 120: 1 row(s) are longer" in proc.stderr
+    assert _schema(url) == before, "a refused downgrade changes nothing"
+
+
+def test_refused_downgrade_leaves_sqlite_at_0002(v1_service: Path, tmp_path: Path) -> None:
+    _refused_downgrade(v1_service, tmp_path, f"sqlite:///{tmp_path / 'data.db'}")
+
+
+@pytest.mark.postgres
+def test_refused_downgrade_leaves_postgresql_at_0002(v1_service: Path, tmp_path: Path, postgres_url: str) -> None:
+    _refused_downgrade(v1_service, tmp_path, postgres_url)
+
+
+def test_plan_text_commit_subjects_and_migration_notes_are_true(v1_service: Path, tmp_path: Path) -> None:
+    from backend_engineer.handoff.migrations import migration_notes
+    from backend_engineer.workflow.api import make_plan
+
+    plan = make_plan(V2, v1_service, runs=tmp_path / "runs").plan
+    assert plan.checklist[0] == (
+        "Apply 2 migration file(s) first: 2 new table(s) (labels, task_labels) with indexes and tenant RLS; "
+        "2 changed table(s) (tasks: new column last_activity_at, new index (tenant_id, due_date); "
+        "projects: widen name 120 -> 200); each with a tested downgrade"
+    )
+    for change in plan.changes[1:]:
+        actions = {f.action for f in change.files}
+        verb = {frozenset({"add"}): "add ", frozenset({"modify"}): "change "}.get(frozenset(actions), "add and change ")
+        assert change.commit_message.split(": ", 1)[1].startswith(verb), (change.commit_message, actions)
+    assert any(c.commit_message.startswith("feat(api): change ") for c in plan.changes)
+
+    service = tmp_path / "svc"
+    subprocess.run(["git", "clone", "-q", str(v1_service), str(service)], check=True)
+    _events, result = build(V2, service, tmp_path / "runs")
+    assert result.exit_code == 0, result.message
+    notes = {n["revision"]: n for n in migration_notes(service)}
+    assert notes["0002"]["rollback_steps"] == [
+        "alembic downgrade 0001  # reverts 0002",
+        "downgrade runs: refuse before any change: cannot narrow ...",
+        "downgrade runs: alter column projects.name to sa.String(120)",
+        "downgrade runs: drop column tasks.last_activity_at",
+        "downgrade runs: execute DROP POLICY IF EXISTS tenant_isolation ON {table} for each table in "
+        "NEW_TENANT_TABLES (PostgreSQL)",
+        "downgrade runs: drop index ix_task_labels_label_id on task_labels",
+        "downgrade runs: drop table task_labels",
+        "downgrade runs: drop index ix_labels_tenant_id_name on labels",
+        "downgrade runs: drop table labels",
+        "downgrade runs: execute checkpoints.delete().where(checkpoints.c.job.like('0002:backfill:%'))",
+    ]
+    assert notes["0003"]["rollback_steps"] == [
+        "alembic downgrade 0002  # reverts 0003",
+        "downgrade runs: drop index ix_tasks_tenant_id_due_date on tasks (CONCURRENTLY on PostgreSQL)",
+    ]
+    text = (result.run_dir / "handoff.md").read_text()  # type: ignore[operator]
+    assert "- - " not in text and "get_bind" not in text and "get_context" not in text
+    assert "\n- irreversible for data: the new tables and columns are dropped with their contents\n" in text

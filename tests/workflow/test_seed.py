@@ -128,3 +128,37 @@ def test_insert_reports_missing_tables(tmp_path: Path) -> None:
     sa.create_engine(url).connect().close()
     result = CliRunner().invoke(app, ["seed", str(EXAMPLES / "projects-saas"), "--db", url])
     assert result.exit_code == 2 and "run the migrations first" in result.output
+
+
+def test_seeding_twice_is_idempotent_and_a_clash_is_refused_cleanly(tmp_path: Path) -> None:
+    dm = datamodel("projects-saas")
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    _schema(url, dm)
+    bundle = str(EXAMPLES / "projects-saas")
+    first = CliRunner().invoke(app, ["seed", bundle, "--db", url, "--rows", "3"])
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(app, ["seed", bundle, "--db", url, "--rows", "3", "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["status"] == "already-seeded"
+    bigger = CliRunner().invoke(app, ["seed", bundle, "--db", url, "--rows", "5"])
+    assert bigger.exit_code == 2 and "already hold some of these rows; nothing was inserted" in bigger.output
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM tasks")).scalar() == 6, "nothing was half-inserted"
+    engine.dispose()
+    for result in (again, bigger):
+        assert "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_unique_clash_from_another_seed_is_refused_without_a_traceback(tmp_path: Path) -> None:
+    dm = datamodel("projects-saas")
+    url = f"sqlite:///{tmp_path / 'clash.db'}"
+    _schema(url, dm)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE UNIQUE INDEX ux_tenant ON projects (tenant_id)"))
+    engine.dispose()
+    result = CliRunner().invoke(app, ["seed", str(EXAMPLES / "projects-saas"), "--db", url, "--rows", "2"])
+    assert result.exit_code == 2, result.output
+    assert "clashes with rows already in the database" in result.output and "Traceback" not in result.output

@@ -30,7 +30,7 @@ def seed(
 ) -> None:
     """Generate realistic tenant-scoped seed data from datamodel.yaml and optionally insert it."""
     from backend_engineer.seeding.generate import generate_seed
-    from backend_engineer.seeding.load import insert_seed
+    from backend_engineer.seeding.load import AlreadySeeded, insert_seed
     from backend_engineer.seeding.values import SeedError
     from backend_engineer.spec.bundle import load_bundle
 
@@ -44,6 +44,12 @@ def seed(
     try:
         data = generate_seed(loaded.bundle.datamodel, tenants=tenants, rows=rows, seed=random_seed)
         counts = insert_seed(db, data) if db else data.counts()
+    except AlreadySeeded as exc:
+        if json_out:
+            emit_json({"status": "already-seeded", "tenants": data.tenants, "message": str(exc)})
+        else:
+            console.print(f"[PASS] {exc}", markup=False)
+        return
     except SeedError as exc:
         console.print(f"[FAIL] {exc}", markup=False)
         raise typer.Exit(exit_codes.BAD_INPUT) from None

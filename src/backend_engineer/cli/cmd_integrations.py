@@ -29,7 +29,8 @@ def init(
     force: bool = typer.Option(False, "--force", help="Overwrite files that already exist."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Write agent files (.claude, .github), the tools/ scripts and a company.config.yaml template."""
+    """Write agent files (.claude, .github), register the MCP server (.mcp.json, .vscode/mcp.json), the tools/
+    scripts and a company.config.yaml template (not next to a real bundle)."""
     from backend_engineer.integrations.init_repo import init_repo
 
     try:
@@ -38,13 +39,13 @@ def init(
         make_console(stderr=True).print(f"[FAIL] {exc}", markup=False)
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     if json_out:
-        emit_json({"written": result.written, "skipped": result.skipped})
+        emit_json({"written": result.written, "skipped": result.skipped, "reasons": result.reasons})
         return
     console = make_console()
     for rel in result.written:
         console.print(f"[PASS] wrote {rel}", markup=False)
     for rel in result.skipped:
-        console.print(f"[SKIP] {rel} exists (use --force to overwrite)", markup=False)
+        console.print(f"[SKIP] {rel} {result.reasons.get(rel, 'exists (use --force to overwrite)')}", markup=False)
 
 
 def handoff_html(

@@ -243,7 +243,7 @@ def build(
     if json_out:
         emit_json(result.to_dict())
     else:
-        label = "[PASS]" if result.exit_code == 0 else "[FAIL]"
+        label = "[FAIL]" if result.exit_code else "[WARN]" if result.details.get("needs_business_logic") else "[PASS]"
         make_console().print(f"{label} {result.status}: {result.message}", markup=False)
         if result.run_dir:
             make_console().print(f"[INFO] run folder: {result.run_dir} ({_where(result.run_dir)})", markup=False)

@@ -80,6 +80,8 @@ class EngineProposal:
     groups: list[ChangeGroup]
     endpoints: list[EndpointMapping]
     notes: list[str] = field(default_factory=list)
+    # what the migrations change, new and changed tables named apart; empty: every table is new
+    schema_changes: str = ""
 
     @property
     def files(self) -> list[PlannedFile]:

@@ -39,6 +39,27 @@ class DataModelDiff:
         out += [f"REMOVED {r}" for r in self.removed]
         return out
 
+    def schema_changes(self, tables: dict[str, str], new_tables: list[str]) -> str:
+        """The plan's one line: new tables and changed tables named apart (``tables`` maps entity -> table)."""
+        changed: dict[str, list[str]] = {}
+        for e, f, _ in self.added_fields:
+            changed.setdefault(tables[e], []).append(f"new column {f}")
+        for e, f, a, b in self.widened:
+            changed.setdefault(tables[e], []).append(f"widen {f} {a} -> {b}")
+        for e, i in self.added_indexes:
+            if e not in self.new_entities:
+                changed.setdefault(tables[e], []).append(f"new index ({', '.join(i.fields)})")
+        parts = []
+        if new_tables:
+            parts.append(f"{len(new_tables)} new table(s) ({', '.join(new_tables)}) with indexes and tenant RLS")
+        if changed:
+            parts.append(
+                f"{len(changed)} changed table(s) ("
+                + "; ".join(f"{t}: {', '.join(what)}" for t, what in changed.items())
+                + ")"
+            )
+        return "; ".join(parts) or "no schema change"
+
 
 def diff_datamodels(old: DataModel, new: DataModel) -> DataModelDiff:
     d = DataModelDiff()

@@ -21,9 +21,15 @@ from pathlib import Path
 from backend_engineer.engines.base import ChangeGroup, EngineConflict, EngineProposal, PlannedFile, Refusal
 from backend_engineer.engines.deterministic.engine import GROUPS, DeterministicEngine, group_of, kind_of
 from backend_engineer.engines.deterministic.ir import build_ir
-from backend_engineer.engines.deterministic.tree import MANIFEST, SCAFFOLD_PREFIXES, USER_OWNED_PREFIXES, render_tree
+from backend_engineer.engines.deterministic.tree import (
+    MANIFEST,
+    SCAFFOLD_PREFIXES,
+    USER_OWNED_PREFIXES,
+    format_python,
+    render_tree,
+)
 from backend_engineer.evolution.diff import diff_datamodels
-from backend_engineer.evolution.migration import render_evolution
+from backend_engineer.evolution.migration import new_tables, render_evolution
 from backend_engineer.evolution.scaffold import conflict_notes, reconcile
 from backend_engineer.spec.bundle import Bundle, load_bundle
 
@@ -66,6 +72,15 @@ def _revisions(repo: Path) -> list[tuple[str, str]]:
     return out
 
 
+def _title(key: str, title: str, files: list[PlannedFile]) -> str:
+    """The group's commit subject, saying whether the change adds files, changes them, or both."""
+    if key == "migrations":
+        return "migrate the schema to the new data model"
+    actions = {f.action for f in files}
+    verb = "add" if actions == {"add"} else "change" if actions == {"modify"} else "add and change"
+    return verb + title.removeprefix("add")
+
+
 class EvolutionEngine:
     name = "deterministic"
 
@@ -88,13 +103,15 @@ class EvolutionEngine:
         diff = diff_datamodels(old.bundle.datamodel, bundle.datamodel)
         if not diff.empty:
             revisions = _revisions(repo)
-            number = len(revisions) + 1
-            revision = f"{number:04d}"
-            slug = f"evolve_to_v{bundle.datamodel.version}"
-            text = render_evolution(build_ir(bundle), diff, revision, revisions[-1][0] if revisions else "", slug)
-            from backend_engineer.engines.deterministic.tree import format_python
-
-            files[f"{VERSIONS}{revision}_{slug}.py"] = format_python({"x.py": text})["x.py"].encode()
+            rendered = render_evolution(
+                build_ir(bundle),
+                diff,
+                len(revisions) + 1,
+                revisions[-1][0] if revisions else "",
+                f"evolve_to_v{bundle.datamodel.version}",
+            )
+            formatted = format_python({**rendered, "pyproject.toml": files.get("pyproject.toml", b"").decode()})
+            files.update({f"{VERSIONS}{name}": formatted[name].encode() for name in rendered})
         recorded = json.loads((repo / MANIFEST).read_text()).get("scaffold", {})
         files = reconcile(repo, files, recorded)
         manifest = json.loads(files[MANIFEST])
@@ -123,14 +140,7 @@ class EvolutionEngine:
             action = "modify" if target.is_file() else "add"
             by_group.setdefault(group_of(path), []).append(PlannedFile(path, kind_of(path), action))  # type: ignore[arg-type]
         groups = [
-            ChangeGroup(
-                key,
-                scope,
-                title.replace(
-                    "add the initial schema migration with tenant RLS", "migrate the schema to the new data model"
-                ),
-                tuple(by_group[key]),
-            )
+            ChangeGroup(key, scope, _title(key, title, by_group[key]), tuple(by_group[key]))
             for key, scope, title, _ in GROUPS
             if by_group.get(key)
         ]
@@ -142,7 +152,17 @@ class EvolutionEngine:
                 "evolution: existing migrations are kept; user-owned files untouched",
                 *conflict_notes(files),
             ],
+            schema_changes=self._schema_changes(bundle, repo),
         )
+
+    def _schema_changes(self, bundle: Bundle, repo: Path) -> str:
+        old = load_bundle(repo / LOCK).bundle
+        if old is None or old.datamodel is None or bundle.datamodel is None:
+            return ""
+        diff = diff_datamodels(old.datamodel, bundle.datamodel)
+        ir = build_ir(bundle)
+        tables = {name: ent.table for name, ent in ir.entities.items()}
+        return diff.schema_changes(tables, [t.name for t in new_tables(ir, diff)])
 
     def render(self, bundle: Bundle, proposal: EngineProposal, repo: Path | None) -> dict[str, bytes]:
         if not is_generated_service(repo):

@@ -153,8 +153,12 @@ def _checklist(bundle: Bundle, proposal: EngineProposal, changes: list[Change]) 
     roles = len(sec.authorization.roles) if sec and sec.authorization else 0
     events = len(bundle.techspec.events) if bundle.techspec else 0
     items = [
-        f"Apply {len(migrations)} migration file(s) first: {len(tables)} table(s) ({', '.join(tables)}) with "
-        "indexes, constraints and tenant RLS; each with a tested downgrade",
+        f"Apply {len(migrations)} migration file(s) first: "
+        + (
+            proposal.schema_changes
+            or f"{len(tables)} new table(s) ({', '.join(tables)}) with indexes, constraints and tenant RLS"
+        )
+        + "; each with a tested downgrade",
         f"Implement {len(ops) - len(needs)} operation(s) in {len(services)} service(s) behind ports"
         + (f"; {len(needs)} need business logic ({', '.join(needs)}) and get port stubs" if needs else ""),
         f"Enforce JWT auth, deny-by-default permissions for {roles} role(s) and tenant isolation",

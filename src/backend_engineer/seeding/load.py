@@ -29,8 +29,50 @@ def _shape(value: Any, column: sa.Column[Any]) -> Any:
     return value
 
 
+class AlreadySeeded(SeedError):
+    """Every row of this seed data is already in the database: a second run changes nothing."""
+
+
+def _present(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> int:
+    """How many of ``rows`` are already in ``table``, matched on the primary key."""
+    pk = list(table.primary_key.columns)
+    if not rows or not pk or any(c.name not in rows[0] for c in pk):
+        return 0
+    keys = [tuple(_shape(row[c.name], c) for c in pk) for row in rows]
+    found = 0
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        match = sa.tuple_(*pk).in_(chunk) if len(pk) > 1 else pk[0].in_([k[0] for k in chunk])
+        found += int(conn.execute(sa.select(sa.func.count()).select_from(table).where(match)).scalar() or 0)
+    return found
+
+
+def _where(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
 def insert_seed(url: str, data: SeedData) -> dict[str, int]:
-    """Insert every table's rows in order inside one transaction; report rows per table."""
+    """Insert every table's rows in order inside one transaction; report rows per table.
+
+    Idempotent for the same seed: when every row is already there, :class:`AlreadySeeded` is raised and
+    nothing changes. Rows that clash with other data (a partial or different seed) are refused with a
+    :class:`SeedError` naming the table, and the transaction rolls back: nothing is half-inserted.
+    """
+    try:
+        return _insert(url, data)
+    except sa.exc.IntegrityError as exc:
+        raise SeedError(
+            f"{_where(url)}: the seed data clashes with rows already in the database "
+            f"({str(exc.orig).splitlines()[0]}); nothing was inserted. Seed an empty database, "
+            "or pass another --seed"
+        ) from None
+    except sa.exc.DBAPIError as exc:
+        raise SeedError(f"{_where(url)}: {str(exc.orig).splitlines()[0]}; nothing was inserted") from None
+    except sa.exc.ArgumentError as exc:
+        raise SeedError(f"--db {url!r}: {exc}; pass a SQLAlchemy URL such as postgresql+psycopg://...") from None
+
+
+def _insert(url: str, data: SeedData) -> dict[str, int]:
     engine = sa.create_engine(url)
     try:
         meta = sa.MetaData()
@@ -42,6 +84,19 @@ def insert_seed(url: str, data: SeedData) -> dict[str, int]:
             )
         counts: dict[str, int] = {}
         with engine.begin() as conn:
+            present = {name: _present(conn, meta.tables[name], data.tables[name]) for name in data.order}
+            expected = {name: len(data.tables[name]) for name in data.order}
+            if any(expected.values()) and present == expected:
+                raise AlreadySeeded(
+                    f"{_where(url)}: already seeded with this data ({sum(expected.values())} rows present); "
+                    "nothing was inserted. Pass another --seed to add more"
+                )
+            partial = sorted(name for name, n in present.items() if n)
+            if partial:
+                raise SeedError(
+                    f"{_where(url)}: {', '.join(f'{n} ({present[n]}/{expected[n]})' for n in partial)} already "
+                    "hold some of these rows; nothing was inserted. Seed an empty database, or pass another --seed"
+                )
             for name in data.order:
                 table = meta.tables[name]
                 rows = data.tables[name]

@@ -17,6 +17,7 @@ import httpx
 
 from backend_engineer.findings import Finding, Severity, sort_findings
 from backend_engineer.verify.service import ServiceError, run_service, serve_asgi
+from backend_engineer.verify.stubs import declared_stubs
 
 
 class FuzzError(Exception):
@@ -110,8 +111,14 @@ def _parse_junit(path: Path, spec: str) -> tuple[list[Finding], dict[str, int]]:
 
 
 def _schemathesis(
-    spec: str, base_url: str, headers: dict[str, str], max_examples: int, workdir: Path
+    spec: str,
+    base_url: str,
+    headers: dict[str, str],
+    max_examples: int,
+    workdir: Path,
+    exclude: tuple[str, ...] = (),
 ) -> tuple[list[Finding], dict[str, Any]]:
+    """Run schemathesis; ``exclude`` names operation ids left out (declared needs-business-logic stubs)."""
     report = workdir / "junit.xml"
     cmd = [
         str(Path(sys.executable).with_name("schemathesis")),
@@ -136,10 +143,13 @@ def _schemathesis(
     ]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
+    for operation_id in exclude:
+        cmd += ["--exclude-operation-id", operation_id]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "backend_engineer.verify.fuzz_hooks", "NO_COLOR": "1"}
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900, check=False)
-    findings, stats = _parse_junit(report, spec)
-    stats["exit_code"] = proc.returncode
+    findings, counts = _parse_junit(report, spec)
+    stats: dict[str, Any] = {**counts, "exit_code": proc.returncode}
+    stats["excluded_stubs"] = list(exclude)
     if proc.returncode not in (0, 1) or not report.is_file():
         findings.append(
             Finding(
@@ -217,6 +227,7 @@ def run_fuzz(
                         {"Authorization": f"Bearer {token}", **(headers or {})},
                         max_examples,
                         Path(tmp),
+                        tuple(sorted(declared_stubs(svc.root))),
                     )
             except ServiceError as exc:
                 raise FuzzError(str(exc)) from exc

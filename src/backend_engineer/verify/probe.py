@@ -20,6 +20,7 @@ from backend_engineer.spec.bundle import Bundle
 from backend_engineer.spec.openapi import ApiContract, Operation
 from backend_engineer.verify.samples import body_for
 from backend_engineer.verify.service import RunningService, ServiceError, run_service
+from backend_engineer.verify.stubs import declared_stubs, is_stub_answer
 
 SQLI = ("' OR '1'='1", "1; DROP TABLE users; --", '" OR ""="', "') UNION SELECT NULL--", "nul\x00byte")
 SSRF = (
@@ -49,6 +50,7 @@ class Prober:
     client: httpx.Client
     findings: list[Finding] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    stubs: set[str] = field(default_factory=set)
 
     def add(self, code: str, severity: Severity, title: str, op: Operation, evidence: str, fix: str) -> None:
         self.findings.append(
@@ -164,10 +166,16 @@ def _cross_tenant(p: Prober, ids: dict[str, str], public: set[str]) -> None:
         response = p.call(op, ids, p.headers("probe-intruder"), p.body(op))
         p.stats["cross_tenant"] = p.stats.get("cross_tenant", 0) + 1
         if response.status_code < 400 or response.status_code >= 500:
+            stub = op.operation_id in p.stubs and is_stub_answer(response)
             p.add(
                 "BE410",
                 Severity.BLOCKER,
-                f"{op.operation_id}: another tenant's id answered {response.status_code}",
+                f"{op.operation_id}: another tenant's id answered {response.status_code}"
+                + (
+                    " (a needs-business-logic stub must check tenancy on its path ids before it answers 501)"
+                    if stub
+                    else ""
+                ),
                 op,
                 response.text[:300],
                 "filter every query by the caller's tenant and answer 404 for foreign ids",
@@ -331,6 +339,8 @@ def _injection(p: Prober, ids: dict[str, str], tenant: str, max_body: int) -> No
                 body.update({k: payload for k in string_fields})
             response = p.call(op, ids, p.headers(tenant), body, params)
             p.stats["injection"] = p.stats.get("injection", 0) + 1
+            if op.operation_id in p.stubs and is_stub_answer(response):
+                continue
             if response.status_code >= 500 or DB_ERRORS.search(response.text):
                 where = f"query `{next(iter(params))}`" if params else "body"
                 p.add(
@@ -370,6 +380,8 @@ def _oversized(p: Prober, op: Operation, ids: dict[str, str], tenant: str, max_b
     for how, response in (("with Content-Length", declared), ("streamed", streamed)):
         if response.status_code == 413:
             continue
+        if how == "streamed" and op.operation_id in p.stubs and is_stub_answer(response):
+            continue  # the stub answered without reading the body: nothing oversized was parsed
         # A 400 on the streamed body means the read was cut short but the framework reported it as a
         # parse error (FastAPI wraps receive() errors): the limit holds, only the status is wrong.
         cut_short = how == "streamed" and response.status_code == 400
@@ -407,6 +419,15 @@ def _ssrf(p: Prober, ids: dict[str, str], tenant: str) -> None:
                     )
 
 
+def _stub_answers(p: Prober, ids: dict[str, str], tenant: str) -> dict[str, int]:
+    """What each declared stub answers its own tenant with every role: 501 while it is still a stub."""
+    answers = {}
+    for op in p.api.operations:
+        if op.operation_id in p.stubs:
+            answers[op.operation_id] = p.call(op, ids, p.headers(tenant), p.body(op)).status_code
+    return answers
+
+
 def probe_running(svc: RunningService) -> tuple[list[Finding], dict[str, Any]]:
     api = svc.bundle.api
     if api is None:
@@ -418,17 +439,18 @@ def probe_running(svc: RunningService) -> tuple[list[Finding], dict[str, Any]]:
         else 1_048_576
     )
     with httpx.Client(base_url=svc.base_url, timeout=10) as client:
-        p = Prober(svc, api, client)
+        p = Prober(svc, api, client, stubs=declared_stubs(svc.root))
         tenant = "probe-owner"
         ids = _seed(p, tenant)
         p.stats["seeded"] = len(ids)
+        stubs = _stub_answers(p, ids, tenant)
         _cross_tenant(p, ids, public)
         _tokens(p, ids, public, tenant)
         _idempotency(p, ids, tenant)
         _injection(p, ids, tenant, max_body)
         _ssrf(p, ids, tenant)
         _roles(p, ids, permissions, roles, public, tenant)
-    return sort_findings(p.findings), dict(p.stats)
+    return sort_findings(p.findings), {**p.stats, "stubs": stubs}
 
 
 def run_probe(service: Path, database_url: str | None = None) -> tuple[list[Finding], dict[str, Any]]:

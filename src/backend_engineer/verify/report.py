@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from backend_engineer.findings import Finding, Severity, sort_findings
 
-CheckStatus = Literal["passed", "failed", "skipped", "error"]
+# "deviation": the service differs from the contract in a way the approved plan declared (needs business logic)
+CheckStatus = Literal["passed", "failed", "skipped", "error", "deviation"]
 
 
 @dataclass
@@ -45,13 +46,19 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return all(c.status in ("passed", "skipped") for c in self.checks) and not any(
+        return all(c.status in ("passed", "skipped", "deviation") for c in self.checks) and not any(
             f.severity >= Severity.MAJOR for f in self.findings
         )
+
+    @property
+    def needs_business_logic(self) -> list[str]:
+        """Declared stubs that still answer 501 NOT_IMPLEMENTED."""
+        return [op for c in self.checks if c.status == "deviation" for op in c.details.get("operations", [])]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "needs_business_logic": self.needs_business_logic,
             "checks": [c.to_dict() for c in self.checks],
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -75,6 +82,8 @@ class VerifyReport:
                 ET.SubElement(case, "error", message=check.summary).text = text
             elif check.status == "skipped":
                 ET.SubElement(case, "skipped", message=check.summary)
+            elif check.status == "deviation":
+                ET.SubElement(case, "system-out").text = check.summary
         return ET.tostring(suite, encoding="unicode")
 
     def write(self, folder: Path) -> list[Path]:

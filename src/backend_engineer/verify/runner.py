@@ -17,6 +17,7 @@ from backend_engineer.events import Event, Status
 from backend_engineer.findings import Finding, Severity
 from backend_engineer.spec.bundle import Bundle
 from backend_engineer.verify.report import CheckResult, CheckStatus, VerifyReport
+from backend_engineer.verify.stubs import deviation_summary
 
 
 @dataclass
@@ -293,7 +294,13 @@ def _run_check(
 
 
 def _finished(name: str, result: CheckResult) -> Event:
-    status = {"passed": Status.OK, "skipped": Status.SKIP, "failed": Status.FAIL, "error": Status.FAIL}[result.status]
+    status = {
+        "passed": Status.OK,
+        "skipped": Status.SKIP,
+        "failed": Status.FAIL,
+        "error": Status.FAIL,
+        "deviation": Status.WARN,
+    }[result.status]
     return Event(
         "verify",
         status,
@@ -331,4 +338,20 @@ def iter_verify(service_dir: Path, bundle: Bundle, options: VerifyOptions) -> Ge
             yield _finished(name, results[name])
     report = VerifyReport()
     report.checks.extend(results[name] for name, _ in CHECKS)
+    deviation = _business_logic(report)
+    if deviation is not None:
+        report.checks.append(deviation)
+        yield Event("verify", Status.WARN, f"{deviation.name}: {deviation.summary}", {"check": deviation.name})
     return report
+
+
+def _business_logic(report: VerifyReport) -> CheckResult | None:
+    """Declared stubs the probe saw answering 501 NOT_IMPLEMENTED: an API deviation, not a failure."""
+    probe = next((c for c in report.checks if c.name == "probe" and c.status in ("passed", "failed")), None)
+    answers = probe.details.get("stubs", {}) if probe else {}
+    pending = sorted(op for op, status in answers.items() if status == 501)
+    if not pending:
+        return None
+    return CheckResult(
+        "business-logic", "deviation", deviation_summary(pending), details={"operations": pending, "answers": answers}
+    )

@@ -24,6 +24,7 @@ from backend_engineer.findings import Finding, Severity, sort_findings
 from backend_engineer.spec.openapi import Operation
 from backend_engineer.verify.probe import Prober, _seed
 from backend_engineer.verify.service import RunningService, ServiceError, run_service
+from backend_engineer.verify.stubs import declared_stubs
 
 METRIC = re.compile(
     r"^(http_requests_total|http_request_db_queries_total|http_request_db_statements_total)"
@@ -73,7 +74,8 @@ def _counters(client: httpx.Client) -> dict[tuple[str, str], int]:
     return out
 
 
-def _groups(svc: RunningService) -> list[Group]:
+def _groups(svc: RunningService, stubs: frozenset[str] | set[str] = frozenset()) -> list[Group]:
+    """The SLO groups of perf.yaml, without deletes and without declared stubs (they answer 501 by design)."""
     perf = svc.bundle.perf
     api = svc.bundle.api
     if perf is None or perf.slos is None or api is None:
@@ -90,7 +92,9 @@ def _groups(svc: RunningService) -> list[Group]:
                 if (slo.operations == "mutations") == o.is_mutation or slo.operations == "all"
             ]
             name = slo.operations
-        ops = [o for o in api.operations if o.operation_id in ids and o.method != "delete"]
+        ops = [
+            o for o in api.operations if o.operation_id in ids and o.method != "delete" and o.operation_id not in stubs
+        ]
         if ops:
             out.append(Group(name, ops, slo.p95_ms, slo.p99_ms))
     return out
@@ -279,6 +283,8 @@ def _load(svc: RunningService, requests: int, concurrency: int) -> tuple[list[Fi
         _fill(prober, ids, tenant)
         before = _counters(client)
         headers_tpl = prober.headers(tenant, key=False)
+        stubs = declared_stubs(svc.root)
+        stats["excluded_stubs"] = sorted(stubs)
 
         noop = _calibration_path(svc)
         stats["calibration"] = noop
@@ -286,7 +292,7 @@ def _load(svc: RunningService, requests: int, concurrency: int) -> tuple[list[Fi
         def calibration_call(_: int) -> tuple[float, int]:
             return _timed(lambda: shared.get(noop))
 
-        for group in _groups(svc):
+        for group in _groups(svc, stubs):
 
             def group_call(i: int, ops: list[Operation] = group.operations) -> tuple[float, int]:
                 op = ops[i % len(ops)]

@@ -21,6 +21,7 @@ from backend_engineer.planning.plan import Plan
 from backend_engineer.runs import ledger as approvals
 from backend_engineer.runs.folder import RunFolderError, RunState, atomic_write, load_state, mark_done, save_state
 from backend_engineer.spec.bundle import Bundle
+from backend_engineer.verify.stubs import deviation_summary
 from backend_engineer.workflow import gate
 from backend_engineer.workflow.gate import EngineRefused, IntakeBlocked, admit, plan_for, resolve_engine, write_plan
 from backend_engineer.workflow.gitops import Commit, GitError, Staging, git, is_clean
@@ -234,7 +235,7 @@ def _iter_build(
     else:
         yield Event("implement", Status.SKIP, "already implemented in this run; resuming")
 
-    verify_ok = True
+    verify_ok, stubs = True, plan.needs_business_logic
     if opts.verify and "verify" not in state.stages_done:
         earlier = None if commits or opts.reverify else _verified_earlier(run_dir, out_dir, opts)
         if earlier is not None:
@@ -249,7 +250,7 @@ def _iter_build(
                 {"reused": str(earlier / "verification.json")},
             )
         else:
-            verify_ok = yield from _verify(bundle, out_dir, run_dir, opts)
+            verify_ok, stubs = yield from _verify(bundle, out_dir, run_dir, opts)
         state.verified = _fingerprint(out_dir, opts) if verify_ok else {}
         mark_done(run_dir, state, "verify")
     if opts.review and "review" not in state.stages_done:
@@ -265,14 +266,14 @@ def _iter_build(
     mark_done(run_dir, state, "handoff")
     yield Event("handoff", Status.OK, f"wrote {', '.join(p.name for p in paths)}", {"paths": [str(p) for p in paths]})
     code = exit_codes.OK if verify_ok else exit_codes.VERIFY_FAILED
-    return BuildResult(
-        code,
-        "done" if verify_ok else "verify-failed",
-        f"{len(commits)} commit(s) in {out_dir}",
-        run_dir,
-        out_dir,
-        commits,
-    )
+    summary = f"{len(commits)} commit(s) in {out_dir}"
+    if not verify_ok:
+        status, summary = "verify-failed", f"verification failed; {summary}"
+    elif stubs:
+        status, summary = "built-needs-business-logic", f"{deviation_summary(stubs)}; {summary}"
+    else:
+        status = "done"
+    return BuildResult(code, status, summary, run_dir, out_dir, commits, {"needs_business_logic": stubs})
 
 
 VERIFY_FILES = ("verification.json", "junit.xml")
@@ -382,13 +383,16 @@ def _implement(
     return commits
 
 
-def _verify(bundle: Bundle, out_dir: Path, run_dir: Path, opts: BuildOptions) -> Generator[Event, None, bool]:
+def _verify(
+    bundle: Bundle, out_dir: Path, run_dir: Path, opts: BuildOptions
+) -> Generator[Event, None, tuple[bool, list[str]]]:
+    """Run the checks; returns whether they passed and the declared stubs still answering 501."""
     yield Event("verify", Status.START, "running the verification toolchain")
     try:
         from backend_engineer.verify.runner import VerifyOptions, iter_verify
     except ImportError as exc:
         yield Event("verify", Status.FAIL, f"the verification toolchain is not available: {exc}")
-        return False
+        return False, []
     pg_url = opts.pg_url if opts.db == "postgresql" else None
     report = yield from iter_verify(
         out_dir, bundle, VerifyOptions(pg_url=pg_url, sqlite_only=opts.db == "sqlite", quick=opts.quick_verify)
@@ -398,10 +402,15 @@ def _verify(bundle: Bundle, out_dir: Path, run_dir: Path, opts: BuildOptions) ->
     yield Event(
         "verify",
         status,
-        f"{sum(c.status == 'passed' for c in report.checks)}/{len(report.checks)} check(s) passed",
+        f"{sum(c.status == 'passed' for c in report.checks)}/{len(report.checks)} check(s) passed"
+        + (
+            f", {len(report.needs_business_logic)} operation(s) need business logic"
+            if report.needs_business_logic
+            else ""
+        ),
         {"report": str(run_dir / "verification.json")},
     )
-    return bool(report.ok)
+    return bool(report.ok), report.needs_business_logic
 
 
 def _review(out_dir: Path, run_dir: Path) -> Generator[Event, None, None]:

@@ -149,6 +149,8 @@ def render_tree(ir: ServiceIR) -> dict[str, bytes]:
             if not p.startswith((*USER_OWNED_PREFIXES, *SCAFFOLD_PREFIXES))
         },
     }
+    if ir.unmapped:  # declared stubs: verification reports them as a deviation, not as failures
+        manifest["needs_business_logic"] = sorted(u.op.operation_id for u in ir.unmapped)
     out[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     return {p: out[p] for p in sorted(out, key=lambda p: PurePosixPath(p).parts)}
 
