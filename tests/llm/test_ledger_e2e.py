@@ -16,7 +16,7 @@ from backend_engineer.llm.providers.scripted import ScriptedModel
 from backend_engineer.llm.tasks import implement_operation
 from backend_engineer.spec.bundle import Bundle, load_bundle
 from backend_engineer.verify.runner import VerifyOptions, iter_verify
-from tests.llm.support import git, head, status
+from tests.llm.support import git, head, runner, status
 from tests.llm.test_agent import drain
 
 LEDGER = Path(__file__).resolve().parents[2] / "examples" / "ledger"
@@ -54,7 +54,9 @@ def test_ledger_marks_transfer_as_needing_business_logic(bundle: Bundle) -> None
 def test_scripted_model_implements_transfer_and_verify_passes(bundle: Bundle, tmp_path: Path) -> None:
     repo = service_repo(bundle, tmp_path / "ledger")
     before = head(repo)
-    _events, report = drain(implement_operation(ScriptedModel("ledger_transfer"), bundle, repo, "transferFunds"))
+    _events, report = drain(
+        implement_operation(ScriptedModel("ledger_transfer"), bundle, repo, "transferFunds", runner=runner(repo))
+    )
     assert report.status == "completed", (report.deviations, report.validations)
     assert report.files == [STUB, "tests/custom/__init__.py", "tests/custom/test_transfer_funds.py"]
     assert report.validations == ["tests ok; lint ok; typecheck ok; migration-check ok"]
@@ -84,7 +86,12 @@ def test_rogue_model_is_refused_then_reverted(bundle: Bundle, tmp_path: Path) ->
     stub = (repo / STUB).read_text()
     _events, report = drain(
         implement_operation(
-            ScriptedModel("ledger_transfer_rogue"), bundle, repo, "transferFunds", Budget(max_corrections=1)
+            ScriptedModel("ledger_transfer_rogue"),
+            bundle,
+            repo,
+            "transferFunds",
+            Budget(max_corrections=1),
+            runner=runner(repo),
         )
     )
     assert report.status == "reverted"

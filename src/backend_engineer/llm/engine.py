@@ -8,6 +8,7 @@ reverted to the stub and recorded as a deviation), and returns the planned files
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Generator
 from dataclasses import replace
@@ -20,6 +21,8 @@ from backend_engineer.llm import gitrepo
 from backend_engineer.llm.agent import AgentReport, Budget
 from backend_engineer.llm.config import LlmConfig, make_model
 from backend_engineer.llm.providers.base import ModelError, ModelPort
+from backend_engineer.llm.runsetup import budget_for, isolation
+from backend_engineer.llm.sandbox import probe
 from backend_engineer.llm.tasks import implement_operation, snake
 from backend_engineer.spec.bundle import Bundle
 
@@ -28,10 +31,17 @@ class LlmEngine:
     name = "llm"
 
     def __init__(
-        self, config: LlmConfig | None = None, model: ModelPort | None = None, budget: Budget | None = None
+        self,
+        config: LlmConfig | None = None,
+        model: ModelPort | None = None,
+        budget: Budget | None = None,
+        unsafe_host: bool | None = None,
     ) -> None:
+        """``unsafe_host`` None reads ``BE_LLM_UNSAFE_HOST=1``; the cost cap ``BE_LLM_MAX_COST`` (USD)."""
         self.config = config
         self.budget = budget or Budget()
+        self._explicit_budget = budget is not None
+        self.unsafe_host = unsafe_host if unsafe_host is not None else os.environ.get("BE_LLM_UNSAFE_HOST") == "1"
         self._model = model
         self._model_error: str | None = None
         self.reports: list[AgentReport] = []
@@ -47,6 +57,13 @@ class LlmEngine:
                     "no model configured: set BE_LLM_PROVIDER (openai, anthropic or scripted), BE_LLM_MODEL, "
                     "BE_LLM_BASE_URL and the key variable (OPENAI_API_KEY / ANTHROPIC_API_KEY)"
                 )
+            if not self._explicit_budget:
+                raw = os.environ.get("BE_LLM_MAX_COST", "").strip()
+                try:
+                    cap = float(raw) if raw else None
+                except ValueError:
+                    raise ModelError(f"BE_LLM_MAX_COST={raw!r}: expected a number of USD") from None
+                self.budget = budget_for(config.price(), cap)
             self._model = make_model(config)
         return self._model
 
@@ -56,6 +73,16 @@ class LlmEngine:
             self.model()
         except ModelError as exc:
             refusals.append(Refusal("environment", "BE_LLM_PROVIDER", str(exc), "configure a model provider"))
+        found = probe()
+        if not found.ok and not self.unsafe_host:
+            refusals.append(
+                Refusal(
+                    "environment",
+                    "sandbox",
+                    f"the agent's commands need a sandbox: {found.reason}",
+                    "install bubblewrap, or set BE_LLM_UNSAFE_HOST=1 to run them on the host",
+                )
+            )
         for r in self._base.check_support(bundle):
             refusals.append(
                 Refusal(
@@ -102,8 +129,12 @@ class LlmEngine:
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_bytes(content)
             _init_repo(work)
+            sandbox = isolation(work, self.unsafe_host)
             for op in ops:
-                report = _drain(implement_operation(self.model(), bundle, work, op, self.budget), self.events)
+                gen = implement_operation(
+                    self.model(), bundle, work, op, self.budget, runner=sandbox.runner, runner_reason=sandbox.reason
+                )
+                report = _drain(gen, self.events)
                 self.reports.append(report)
                 if not report.ok:
                     self.deviations.extend(f"{op}: {d}" for d in report.deviations or [report.status])

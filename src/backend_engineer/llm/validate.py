@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend_engineer.llm.sandbox import Runner
 from backend_engineer.llm.tools import cap, run_argv
 
 STEP_TIMEOUT_S = 600.0
@@ -34,8 +35,17 @@ class Step:
     func: Callable[[Path], StepResult] | None = None
     changed_python_only: bool = False
 
-    def run(self, root: Path, timeout_s: float = STEP_TIMEOUT_S, changed: tuple[str, ...] = ()) -> StepResult:
-        """``changed_python_only`` steps (lint) check just the change's Python files, not pre-existing debt."""
+    def run(
+        self,
+        root: Path,
+        timeout_s: float = STEP_TIMEOUT_S,
+        changed: tuple[str, ...] = (),
+        runner: Runner | None = None,
+    ) -> StepResult:
+        """``changed_python_only`` steps (lint) check just the change's Python files, not pre-existing debt.
+
+        Command steps run in ``runner`` (the agent's sandbox): they execute code the model wrote.
+        """
         started = time.monotonic()
         argv = list(self.argv)
         if self.changed_python_only:
@@ -47,7 +57,7 @@ class Step:
             result = self.func(root)
             return StepResult(result.name, result.ok, result.summary, result.output, time.monotonic() - started)
         try:
-            code, output = run_argv(argv, root, timeout_s)
+            code, output = run_argv(argv, root, timeout_s, runner)
         except OSError as exc:
             return StepResult(self.name, False, f"could not run: {exc}", "", time.monotonic() - started)
         if code is None:
@@ -126,11 +136,26 @@ class Validation:
 
 
 def validate(
-    root: Path, steps: list[Step], changed: list[str] | None = None, timeout_s: float = STEP_TIMEOUT_S
+    root: Path,
+    steps: list[Step],
+    changed: list[str] | None = None,
+    timeout_s: float = STEP_TIMEOUT_S,
+    runner: Runner | None = None,
+    refuse_without_runner: str | None = None,
 ) -> Validation:
+    """Run the steps in order, stopping at the first failure.
+
+    ``refuse_without_runner`` (the reason no sandbox is available) refuses every command step instead of
+    running model-written code on the host.
+    """
     out = Validation()
     for step in steps:
-        result = step.run(root, timeout_s, tuple(changed or ()))
+        if runner is None and refuse_without_runner is not None and step.func is None:
+            out.results.append(
+                StepResult(step.name, False, f"refused: no sandbox ({refuse_without_runner}); pass --unsafe-host")
+            )
+            break
+        result = step.run(root, timeout_s, tuple(changed or ()), runner)
         out.results.append(result)
         if not result.ok:
             break
