@@ -27,6 +27,7 @@ typecheck: install
 
 test: install lint
 	@if [ -f scripts/ensure-chromium.sh ]; then bash scripts/ensure-chromium.sh; fi
+	@if [ -f scripts/ensure-bwrap.sh ]; then bash scripts/ensure-bwrap.sh; fi
 	$(BIN)/python -m pytest
 
 bench: install
