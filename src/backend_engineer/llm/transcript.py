@@ -36,7 +36,7 @@ VERSION = 1
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|AUTH)", re.I)
 PATTERNS = (
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-    re.compile(r"(?i)\b(authorization|proxy-authorization)(\"?\s*[:=]\s*\"?)([^\"\n]+)"),
+    re.compile(r"(?i)\b(authorization|proxy-authorization)(\"?\s*[:=]\s*\"?)((?:[A-Za-z]+\s+)?[^\s\"',]+)"),
     re.compile(r"(?i)\b(x-api-key|api[_-]?key|access[_-]?token|secret|password)(\"?\s*[:=]\s*\"?)([^\s\"',}]{6,})"),
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}"),
