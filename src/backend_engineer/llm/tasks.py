@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from backend_engineer.events import Event, Status
-from backend_engineer.llm import clarify
+from backend_engineer.llm import clarify, goals
 from backend_engineer.llm.agent import STAGE, AgentReport, Budget, run_agent
 from backend_engineer.llm.providers.base import ModelPort
 from backend_engineer.llm.sandbox import Runner
@@ -76,6 +76,28 @@ def implement_operation(
         return AgentReport("clarification", f"implement {operation_id}", clarification=request)
     fn = snake(operation_id)
     own = bundle.company.ownership if bundle.company else None
+    try:
+        goal = goals.for_operation(repo, operation_id, fn)
+    except ValueError as exc:
+        yield Event(STAGE, Status.WARN, f"{exc}; implementing without a goal test")
+        goal = None
+    if goal is not None:
+        report = yield from goals.run_goal(
+            model,
+            repo,
+            goal,
+            _operation_brief(bundle, operation_id),
+            budget,
+            steps,
+            forbidden=tuple(own.forbidden) if own else (),
+            max_files=bundle.max_files_per_change,
+            runner=runner,
+            runner_reason=runner_reason,
+            transcript=transcript,
+            commit_message=f"feat(custom): implement {operation_id} behind its port",
+            author=bundle.persona or "backend-engineer",
+        )
+        return report
     scope = ScopePolicy(
         repo,
         owned=(f"app/custom/operations/{fn}.py", "tests/custom/"),
