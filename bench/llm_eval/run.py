@@ -170,6 +170,8 @@ def run_task(
         result.model_turns, result.cost_usd = report.steps, report.cost_usd
         result.input_tokens, result.output_tokens = report.input_tokens, report.output_tokens
         result.notes += report.deviations
+        if report.status != "completed":
+            result.notes += [v.replace("\n", " | ") for v in report.validations[-1:]]
         if isinstance(model, ReplayModel) and model.divergences:
             result.notes.append(f"replay diverged: {model.divergences[0]}")
     if sandbox.runner is None:

@@ -32,7 +32,7 @@ from backend_engineer.llm.runsetup import (
     isolation,
     replay_inputs,
     replay_verdict,
-    unsafe_host_record,
+    unsafe_host_answer,
     usage,
 )
 from backend_engineer.llm.tasks import change_scope, run_change
@@ -261,7 +261,19 @@ def change(
     if not json_out:
         _print_plan(plan)
     if sandbox.unsafe:
-        append_ledger(run_dir, unsafe_host_record(run_id, plan_hash, sandbox.reason))
+        unsafe = unsafe_host_answer(sandbox.reason)
+        append_ledger(
+            run_dir,
+            ApprovalRecord(
+                run_id,
+                plan_hash,
+                unsafe["phrase"],
+                unsafe["answer"],
+                "approved",
+                unsafe["via"],
+                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            ),
+        )
     answer, via = ("yes", "--yes flag") if yes else (_ask(json_out), "interactive prompt")
     decision = classify(answer)
     append_ledger(

@@ -5,7 +5,6 @@ Kept out of the CLI so ``change``, ``build --engine llm`` and the eval harness d
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -17,7 +16,6 @@ from backend_engineer.llm.prices import PriceQuote
 from backend_engineer.llm.providers.base import ModelError
 from backend_engineer.llm.sandbox import Limits, Runner, select
 from backend_engineer.llm.transcript import read
-from backend_engineer.workflow.approvals import ApprovalRecord
 
 DEFAULT_MAX_COST_USD = 2.0
 UNSAFE_HOST_QUESTION = "Run the agent's commands on the host without a sandbox?"
@@ -62,17 +60,9 @@ def isolation(repo: Path, unsafe_host: bool, memory_mb: int | None = None) -> Is
     return Isolation(runner, reason)
 
 
-def unsafe_host_record(run_id: str, plan_hash: str, reason: str) -> ApprovalRecord:
-    """The ledger entry for ``--unsafe-host``: who allowed commands on the host, for which plan, and why."""
-    return ApprovalRecord(
-        run_id=run_id,
-        plan_hash=plan_hash,
-        phrase=UNSAFE_HOST_QUESTION,
-        answer="--unsafe-host",
-        decision="approved",
-        via=f"--unsafe-host flag ({reason})",
-        at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    )
+def unsafe_host_answer(reason: str) -> dict[str, str]:
+    """The approvals-ledger fields for ``--unsafe-host``: who allowed commands on the host, and why."""
+    return {"phrase": UNSAFE_HOST_QUESTION, "answer": "--unsafe-host", "via": f"--unsafe-host flag ({reason})"}
 
 
 @dataclass(frozen=True)
