@@ -159,7 +159,14 @@ def run_task(
         path = (record / f"{task.name}.jsonl") if record else work / f"{task.name}.jsonl"
         if update:
             path = work / f"{task.name}.new.jsonl"
-        transcript = Transcript(path, request=spec["request"], provider=getattr(model, "name", ""), task_id=task.name)
+        config = LlmConfig.from_env() if mode == "live" else None
+        transcript = Transcript(
+            path,
+            request=spec["request"],
+            provider=getattr(model, "name", ""),
+            task_id=task.name,
+            price=config.price().to_dict() if config else None,
+        )
         budget = live_budget() if mode == "live" else Budget(max_steps=40, max_wall_s=900)
         scope = ScopePolicy(repo, OWNED, (HIDDEN_DIR,))
         gen = run_change(

@@ -1,7 +1,7 @@
 """Validate a change in the target repository: tests, lint and migration check, summarised in one line each.
 
-Steps are commands run in the repository (with a timeout and a scrubbed environment) or, for the
-migration check, the tool's own ``check_project``. :func:`detect_steps` picks what the repository has.
+Steps are commands run in the repository (with a timeout, a scrubbed environment and the agent's sandbox);
+the migration check is the tool's own ``migration-check`` command. :func:`detect_steps` picks what the repository has.
 """
 
 from __future__ import annotations
@@ -78,15 +78,18 @@ def _summary(name: str, code: int, output: str) -> str:
     return f"{verdict}: {last.strip('= ')[:160]}" if last else verdict
 
 
-def _migration_check(root: Path) -> StepResult:
-    from backend_engineer.findings import Severity
-    from backend_engineer.verify.migrations.check import check_project
-
-    result = check_project(root, pg_url=None, try_local_pg=False)
-    bad = [f for f in result.findings if f.severity >= Severity.MAJOR]
-    detail = "\n".join(f"{f.code} {f.path}:{f.line} {f.title}" for f in bad)
-    summary = "ok: single head, upgrade/downgrade round trip" if not bad else f"failed: {len(bad)} finding(s)"
-    return StepResult("migration-check", not bad, summary, detail)
+MIGRATION_CHECK = (
+    sys.executable,
+    "-c",
+    "import sys; from backend_engineer.cli.main import app; sys.argv[0] = 'backend-engineer'; app()",
+    "migration-check",
+    ".",
+    "--sqlite-only",
+    "--no-squawk",
+    "--fail-on",
+    "major",
+)
+"""The tool's own migration check, as a command: it imports the model's migrations, so it runs in the sandbox."""
 
 
 def detect_steps(root: Path) -> list[Step]:
@@ -108,7 +111,7 @@ def detect_steps(root: Path) -> list[Step]:
         target = "app" if (root / "app").is_dir() else "."
         steps.append(Step("typecheck", (sys.executable, "-m", "mypy", target)))
     if (root / "alembic.ini").is_file() and (root / "migrations" / "versions").is_dir():
-        steps.append(Step("migration-check", func=_migration_check))
+        steps.append(Step("migration-check", MIGRATION_CHECK))
     return steps
 
 
