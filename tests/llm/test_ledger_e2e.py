@@ -14,6 +14,7 @@ from backend_engineer.llm.agent import Budget
 from backend_engineer.llm.engine import LlmEngine
 from backend_engineer.llm.providers.scripted import ScriptedModel
 from backend_engineer.llm.tasks import implement_operation
+from backend_engineer.llm.transcript import read
 from backend_engineer.spec.bundle import Bundle, load_bundle
 from backend_engineer.verify.runner import VerifyOptions, iter_verify
 from tests.llm.support import git, head, runner, status
@@ -107,8 +108,8 @@ def test_rogue_model_is_refused_then_reverted(bundle: Bundle, tmp_path: Path) ->
     assert "transferFunds" in (repo / "app/entrypoints/api/routes.py").read_text()
 
 
-def test_engine_render_fills_the_port_for_the_workflow(bundle: Bundle) -> None:
-    engine = LlmEngine(model=ScriptedModel("ledger_transfer"), budget=Budget(max_steps=10))
+def test_engine_render_fills_the_port_for_the_workflow(bundle: Bundle, tmp_path: Path) -> None:
+    engine = LlmEngine(model=ScriptedModel("ledger_transfer"), budget=Budget(max_steps=10), transcript_dir=tmp_path)
     assert engine.check_support(bundle) == []
     proposal = engine.propose(bundle, None)
     files = engine.render(bundle, proposal, None)
@@ -117,6 +118,9 @@ def test_engine_render_fills_the_port_for_the_workflow(bundle: Bundle) -> None:
     assert b"def test_insufficient_funds_changes_nothing" in files["tests/custom/test_transfer_funds.py"]
     assert engine.deviations == [] and engine.reports[0].status == "completed"
     assert any(e.status.value == "ok" and "committed" in e.message for e in engine.events)
+    records = read(tmp_path / "transferFunds.jsonl")
+    assert records[0]["operation"] == "transferFunds" and records[-1]["report"]["status"] == "completed"
+    assert engine.usage()["model_turns"] == engine.reports[0].steps == len(records) - 2
 
 
 def test_engine_without_a_model_refuses_with_the_fix(bundle: Bundle, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,7 +55,7 @@ def change(repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
 
 
 def record(fake: FakeModelServer, repo: Path) -> tuple[int, dict[str, Any]]:
-    fake.push({"status": 429, "retry_after": "0.01"}, *TURNS)
+    fake.push({"status": 429, "retry_after": "0.01"}, *[{**t, "usage": "estimate"} for t in TURNS])
     return change(repo, REQUEST, "--provider", "openai", "--base-url", f"{fake.url}/v1", "--model", "gpt-4o-mini")
 
 

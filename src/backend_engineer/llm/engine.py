@@ -24,6 +24,7 @@ from backend_engineer.llm.providers.base import ModelError, ModelPort
 from backend_engineer.llm.runsetup import budget_for, isolation
 from backend_engineer.llm.sandbox import probe
 from backend_engineer.llm.tasks import implement_operation, snake
+from backend_engineer.llm.transcript import Transcript
 from backend_engineer.spec.bundle import Bundle
 
 
@@ -36,9 +37,16 @@ class LlmEngine:
         model: ModelPort | None = None,
         budget: Budget | None = None,
         unsafe_host: bool | None = None,
+        transcript_dir: Path | None = None,
     ) -> None:
-        """``unsafe_host`` None reads ``BE_LLM_UNSAFE_HOST=1``; the cost cap ``BE_LLM_MAX_COST`` (USD)."""
+        """``unsafe_host`` None reads ``BE_LLM_UNSAFE_HOST=1``; the cost cap ``BE_LLM_MAX_COST`` (USD).
+
+        Each operation's transcript goes to ``transcript_dir`` (default ``BE_LLM_TRANSCRIPT_DIR``) as
+        ``<operation>.jsonl``; without either, none is kept (the scratch repository is temporary).
+        """
         self.config = config
+        env_dir = os.environ.get("BE_LLM_TRANSCRIPT_DIR")
+        self.transcript_dir = transcript_dir or (Path(env_dir) if env_dir else None)
         self.budget = budget or Budget()
         self._explicit_budget = budget is not None
         self.unsafe_host = unsafe_host if unsafe_host is not None else os.environ.get("BE_LLM_UNSAFE_HOST") == "1"
@@ -66,6 +74,9 @@ class LlmEngine:
                 self.budget = budget_for(config.price(), cap)
             self._model = make_model(config)
         return self._model
+
+    def usage(self) -> dict[str, object]:
+        return usage_summary(self.reports)
 
     def check_support(self, bundle: Bundle) -> list[Refusal]:
         refusals = []
@@ -131,8 +142,20 @@ class LlmEngine:
             _init_repo(work)
             sandbox = isolation(work, self.unsafe_host)
             for op in ops:
+                transcript = (
+                    Transcript(self.transcript_dir / f"{op}.jsonl", operation=op, provider=self.model().name)
+                    if self.transcript_dir
+                    else None
+                )
                 gen = implement_operation(
-                    self.model(), bundle, work, op, self.budget, runner=sandbox.runner, runner_reason=sandbox.reason
+                    self.model(),
+                    bundle,
+                    work,
+                    op,
+                    self.budget,
+                    runner=sandbox.runner,
+                    runner_reason=sandbox.reason,
+                    transcript=transcript,
                 )
                 report = _drain(gen, self.events)
                 self.reports.append(report)
@@ -146,6 +169,18 @@ class LlmEngine:
             why = "; ".join(self.deviations) or "the agent did not write it"
             out[rel] = f'"""Planned for the llm agent\'s tests; not written: {why[:300]}."""\n'.encode()
         return out
+
+
+def usage_summary(reports: list[AgentReport]) -> dict[str, object]:
+    """Model turns, tokens, cost and time over every operation the agent implemented (for the handoff)."""
+    return {
+        "operations": len(reports),
+        "model_turns": sum(r.steps for r in reports),
+        "input_tokens": sum(r.input_tokens for r in reports),
+        "output_tokens": sum(r.output_tokens for r in reports),
+        "cost_usd": round(sum(r.cost_usd for r in reports), 6),
+        "wall_s": round(sum(r.wall_s for r in reports), 3),
+    }
 
 
 def _stub_ops(proposal: EngineProposal) -> list[tuple[str, str]]:
