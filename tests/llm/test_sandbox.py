@@ -183,3 +183,17 @@ def test_cli_without_a_sandbox_refuses_unless_unsafe_host(
     assert ledger[0]["plan_hash"] == ledger[1]["plan_hash"]
     assert "UNSAFE" in json.loads((run_dir / "plan.json").read_text())["sandbox"]
     assert git(repo, "log", "-1", "--format=%s").strip() == "feat: add a mul function"
+
+
+def test_the_tools_own_python_stays_read_only_inside_the_repository(
+    repo: Path, bwrap: Bubblewrap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changing the tool's own repository: its virtualenv (on sys.path) must not become writable for the agent."""
+    venv = repo / "calc" / "venv-lib"
+    venv.mkdir()
+    roots = sandbox._read_only_roots()
+    monkeypatch.setattr(sandbox, "_read_only_roots", lambda: [*roots, str(venv.resolve())])
+    result = box(repo, bwrap).run("bash", {"command": "echo x > calc/venv-lib/sitecustomize.py; echo x > calc/ok.txt"})
+    assert "Read-only file system" in result.output, result.output
+    assert not (venv / "sitecustomize.py").exists()
+    assert (repo / "calc/ok.txt").read_text() == "x\n"

@@ -3,7 +3,8 @@
 :class:`Bubblewrap` runs a command with no network (all namespaces unshared, only a private loopback),
 no capabilities, the system and the Python installation bound read-only, a private ``/tmp`` and
 ``$HOME``, and the repository as the only writable path (its ``.git`` read-only, so a command cannot
-plant hooks or config that git would run on the host). Every command, sandboxed or not, gets resource
+plant hooks or config that git would run on the host; a virtualenv or source folder the tool runs from
+stays read-only even when it lies inside the repository). Every command, sandboxed or not, gets resource
 limits: address space (memory), CPU seconds and file size, set with ``setrlimit`` before ``exec``.
 
 :func:`detect` probes for a working ``bwrap`` (Debian package ``bubblewrap``). Without one, commands are
@@ -85,14 +86,17 @@ class Bubblewrap:
         root = str(self.root.resolve())
         out = [self.binary, "--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session"]
         out += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run", "--dir", "/tmp/home"]
-        for path in _read_only_roots():
+        roots = _read_only_roots()
+        for path in roots:
             if os.path.islink(path):
                 out += ["--symlink", os.readlink(path), path]
             else:
                 out += ["--ro-bind", path, path]
         out += ["--bind", root, root]
-        if os.path.isdir(os.path.join(root, ".git")):
-            out += ["--ro-bind", os.path.join(root, ".git"), os.path.join(root, ".git")]
+        inside = [p for p in roots if p.startswith(root + "/") and not os.path.islink(p)]
+        for path in [os.path.join(root, ".git"), *inside]:
+            if os.path.isdir(path):
+                out += ["--ro-bind", path, path]
         out += ["--setenv", "HOME", "/tmp/home", "--setenv", "TMPDIR", "/tmp", "--chdir", str(cwd.resolve()), "--"]
         return out + argv
 
