@@ -138,6 +138,8 @@ def test_replay_reproduces_the_run_offline(
     assert again["replay"]["steps_replayed"] == 5
     assert again["plan"]["request"] == REQUEST and again["plan"]["model"] == f"replay of {transcript}"
     assert again["usage"]["input_tokens"] == out["usage"]["input_tokens"]
+    assert again["usage"]["cost_usd"] == out["usage"]["cost_usd"] > 0
+    assert again["plan"]["price"] == again["usage"]["price"] == out["usage"]["price"]
     assert git(second, "rev-parse", "HEAD^{tree}") == git(first, "rev-parse", "HEAD^{tree}")
     assert len(fake.requests) == served
 

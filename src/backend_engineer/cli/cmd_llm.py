@@ -249,6 +249,8 @@ def change(
     steps = [Step(f"check {i + 1}", ("bash", "-c", cmd)) for i, cmd in enumerate(check)] or detect_steps(repo)
     sandbox = isolation(repo, unsafe_host, memory_mb)
     plan = _plan(request, repo, config, budget, steps, quote, sandbox)
+    if replayed is not None:
+        plan["price"] = replayed.header.get("price")
     plan_hash = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
     run_id = new_run_id()
     run_dir = (
@@ -317,6 +319,8 @@ def change(
         if not json_out:
             render_event(console, event)
     spend = usage(report, quote)
+    if replayed is not None:
+        spend["price"] = replayed.header.get("price")
     replay_result = None
     if isinstance(port, ReplayModel):
         replay_result = {**port.summary(), "differences": replay_verdict(repo, report, port.end)}
