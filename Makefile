@@ -29,6 +29,7 @@ typecheck: install
 test: install lint
 	@echo "[INFO] next: if chromium is missing and this is root with apt-get, Debian's chromium is installed SYSTEM-WIDE (for the HTML handoff screenshot test); BE_NO_SYSTEM_INSTALL=1 skips it"
 	@if [ -f scripts/ensure-chromium.sh ]; then bash scripts/ensure-chromium.sh; fi
+	@if [ -f scripts/ensure-bwrap.sh ]; then bash scripts/ensure-bwrap.sh; fi
 	$(BIN)/python -m pytest
 
 bench: install

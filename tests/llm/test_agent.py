@@ -12,7 +12,7 @@ from backend_engineer.llm.providers.scripted import ScriptedModel
 from backend_engineer.llm.scope import ScopePolicy
 from backend_engineer.llm.tools import Toolbox
 from backend_engineer.llm.validate import detect_steps
-from tests.llm.support import FORBIDDEN, MUL_SRC, MUL_TEST, OWNED, call, git, head, status
+from tests.llm.support import FORBIDDEN, MUL_SRC, MUL_TEST, OWNED, call, git, head, runner, status
 
 R = TypeVar("R")
 
@@ -27,7 +27,7 @@ def drain(gen: Generator[Event, None, R]) -> tuple[list[Event], R]:
 
 
 def run(repo: Path, turns: list[dict[str, Any]], **budget: Any) -> tuple[list[Event], AgentReport]:
-    toolbox = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN), bash_timeout_s=30)
+    toolbox = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN), bash_timeout_s=30, runner=runner(repo))
     model = ScriptedModel(turns)
     return drain(run_agent(model, "add mul", toolbox, detect_steps(repo), Budget(**budget), "feat(calc): add mul"))
 

@@ -14,9 +14,10 @@ from backend_engineer.llm.agent import Budget
 from backend_engineer.llm.engine import LlmEngine
 from backend_engineer.llm.providers.scripted import ScriptedModel
 from backend_engineer.llm.tasks import implement_operation
+from backend_engineer.llm.transcript import read
 from backend_engineer.spec.bundle import Bundle, load_bundle
 from backend_engineer.verify.runner import VerifyOptions, iter_verify
-from tests.llm.support import git, head, status
+from tests.llm.support import git, head, runner, status
 from tests.llm.test_agent import drain
 
 LEDGER = Path(__file__).resolve().parents[2] / "examples" / "ledger"
@@ -54,7 +55,9 @@ def test_ledger_marks_transfer_as_needing_business_logic(bundle: Bundle) -> None
 def test_scripted_model_implements_transfer_and_verify_passes(bundle: Bundle, tmp_path: Path) -> None:
     repo = service_repo(bundle, tmp_path / "ledger")
     before = head(repo)
-    _events, report = drain(implement_operation(ScriptedModel("ledger_transfer"), bundle, repo, "transferFunds"))
+    _events, report = drain(
+        implement_operation(ScriptedModel("ledger_transfer"), bundle, repo, "transferFunds", runner=runner(repo))
+    )
     assert report.status == "completed", (report.deviations, report.validations)
     assert report.files == [STUB, "tests/custom/__init__.py", "tests/custom/test_transfer_funds.py"]
     assert report.validations == ["tests ok; lint ok; typecheck ok; migration-check ok"]
@@ -84,7 +87,12 @@ def test_rogue_model_is_refused_then_reverted(bundle: Bundle, tmp_path: Path) ->
     stub = (repo / STUB).read_text()
     _events, report = drain(
         implement_operation(
-            ScriptedModel("ledger_transfer_rogue"), bundle, repo, "transferFunds", Budget(max_corrections=1)
+            ScriptedModel("ledger_transfer_rogue"),
+            bundle,
+            repo,
+            "transferFunds",
+            Budget(max_corrections=1),
+            runner=runner(repo),
         )
     )
     assert report.status == "reverted"
@@ -100,8 +108,8 @@ def test_rogue_model_is_refused_then_reverted(bundle: Bundle, tmp_path: Path) ->
     assert "transferFunds" in (repo / "app/entrypoints/api/routes.py").read_text()
 
 
-def test_engine_render_fills_the_port_for_the_workflow(bundle: Bundle) -> None:
-    engine = LlmEngine(model=ScriptedModel("ledger_transfer"), budget=Budget(max_steps=10))
+def test_engine_render_fills_the_port_for_the_workflow(bundle: Bundle, tmp_path: Path) -> None:
+    engine = LlmEngine(model=ScriptedModel("ledger_transfer"), budget=Budget(max_steps=10), transcript_dir=tmp_path)
     assert engine.check_support(bundle) == []
     proposal = engine.propose(bundle, None)
     files = engine.render(bundle, proposal, None)
@@ -110,6 +118,9 @@ def test_engine_render_fills_the_port_for_the_workflow(bundle: Bundle) -> None:
     assert b"def test_insufficient_funds_changes_nothing" in files["tests/custom/test_transfer_funds.py"]
     assert engine.deviations == [] and engine.reports[0].status == "completed"
     assert any(e.status.value == "ok" and "committed" in e.message for e in engine.events)
+    records = read(tmp_path / "transferFunds.jsonl")
+    assert records[0]["operation"] == "transferFunds" and records[-1]["report"]["status"] == "completed"
+    assert engine.usage()["model_turns"] == engine.reports[0].steps == len(records) - 2
 
 
 def test_engine_without_a_model_refuses_with_the_fix(bundle: Bundle, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from backend_engineer.llm.scope import ScopePolicy
 from backend_engineer.llm.tools import SPECS, Toolbox
 from backend_engineer.llm.validate import detect_steps
 from tests.llm.fake_server import FakeModelServer
-from tests.llm.support import FORBIDDEN, MUL_SRC, MUL_TEST, OWNED, call, git, head, status
+from tests.llm.support import FORBIDDEN, MUL_SRC, MUL_TEST, OWNED, call, git, head, runner, status
 
 SECRET = "sk-test-DO-NOT-LOG-1234567890"
 
@@ -119,7 +119,7 @@ def test_cost_budget_exhaustion_stops_cleanly(fake: FakeModelServer, make: objec
     for i in range(5):
         fake.push({"tool_calls": [call("write", path=f"calc/f{i}.py", content="X = 1\n")], "usage": big})
     before = head(repo)
-    toolbox = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN))
+    toolbox = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN), runner=runner(repo))
     gen = run_agent(provider, "write files", toolbox, detect_steps(repo), Budget(max_steps=10, max_cost_usd=1.2))
     events = []
     try:
@@ -148,7 +148,7 @@ def test_agent_completes_a_change_over_the_wire(fake: FakeModelServer, make: obj
         },
         {"tool_calls": [call("finish", summary="mul")]},
     )
-    toolbox = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN))
+    toolbox = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN), runner=runner(repo))
     gen = run_agent(provider, "add mul", toolbox, detect_steps(repo), Budget(max_steps=5))
     try:
         while True:

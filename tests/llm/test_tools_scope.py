@@ -11,12 +11,12 @@ import pytest
 from backend_engineer.llm.scope import ScopePolicy
 from backend_engineer.llm.tools import Toolbox
 from backend_engineer.spec.models import CompanyConfig
-from tests.llm.support import FORBIDDEN, OWNED, status
+from tests.llm.support import FORBIDDEN, OWNED, runner, status
 
 
 @pytest.fixture
 def box(repo: Path) -> Toolbox:
-    return Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN), bash_timeout_s=5, output_cap=2000)
+    return Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN), bash_timeout_s=5, output_cap=2000, runner=runner(repo))
 
 
 def test_read_write_edit_inside_scope(box: Toolbox, repo: Path) -> None:
@@ -57,7 +57,7 @@ def test_symlink_escape_is_refused(box: Toolbox, repo: Path, tmp_path: Path) -> 
 
 
 def test_a_change_touches_at_most_fifteen_files(repo: Path) -> None:
-    box = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN))
+    box = Toolbox(ScopePolicy(repo, OWNED, FORBIDDEN), runner=runner(repo))
     for i in range(15):
         assert box.run("write", {"path": f"calc/m{i}.py", "content": ""}).ok
     assert box.run("write", {"path": "calc/m0.py", "content": "again"}).ok
@@ -68,7 +68,7 @@ def test_a_change_touches_at_most_fifteen_files(repo: Path) -> None:
 def test_ownership_comes_from_company_config(repo: Path) -> None:
     company = CompanyConfig.model_validate({"ownership": {"owned": ["calc/"], "forbidden": ["calc/secret*"]}})
     policy = ScopePolicy.from_company(repo, company)
-    box = Toolbox(policy)
+    box = Toolbox(policy, runner=runner(repo))
     assert box.run("write", {"path": "calc/x.py", "content": ""}).ok
     assert box.run("write", {"path": "tests/x.py", "content": ""}).refused
     assert box.run("write", {"path": "calc/secret_keys.py", "content": ""}).refused

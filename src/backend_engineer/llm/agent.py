@@ -2,13 +2,15 @@
 
 On ``finish`` the change is validated (tests, lint, migration check). A failure goes back to the model
 up to ``max_corrections`` times; after that every file is restored and the change is reported as a
-deviation. Step and cost budgets stop the loop cleanly: the partial change is restored and the report
-says which budget ran out. A change is committed only after validation passes.
+deviation. Step, cost and wall-clock budgets stop the loop cleanly: the partial change is restored and
+the report says which budget ran out. A change is committed only after validation passes. With a
+:class:`~backend_engineer.llm.transcript.Transcript` every model call is written down as it happens.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from backend_engineer.llm import gitrepo
 from backend_engineer.llm.clarify import ClarificationRequest, MissingInput
 from backend_engineer.llm.providers.base import Message, ModelError, ModelPort, ToolCall
 from backend_engineer.llm.tools import SPECS, Toolbox
+from backend_engineer.llm.transcript import Transcript
 from backend_engineer.llm.validate import Step, Validation, validate
 
 STAGE = "llm"
@@ -38,9 +41,15 @@ Rules:
 
 @dataclass(frozen=True)
 class Budget:
+    """Hard limits. ``max_cost_usd`` None: no cost cap (the price is unknown); ``max_wall_s`` None: no clock."""
+
     max_steps: int = 30
-    max_cost_usd: float = 2.0
+    max_cost_usd: float | None = None
     max_corrections: int = 2
+    max_wall_s: float | None = 1800.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -58,6 +67,8 @@ class AgentReport:
     commit: str | None = None
     summary: str = ""
     clarification: ClarificationRequest | None = None
+    model: str = ""
+    wall_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -66,6 +77,7 @@ class AgentReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["cost_usd"] = round(self.cost_usd, 6)
+        data["wall_s"] = round(self.wall_s, 3)
         data["clarification"] = self.clarification.to_dict() if self.clarification else None
         return data
 
@@ -86,6 +98,9 @@ class _Run:
         self.report = AgentReport("error", task)
         self.before = gitrepo.snapshot(self.root)
         self.corrections = 0
+        self.started = time.monotonic()
+        self.deadline = self.started + budget.max_wall_s if budget.max_wall_s else None
+        toolbox.deadline = self.deadline
 
     def changed(self) -> list[str]:
         return gitrepo.changed_since(self.root, self.before)
@@ -105,10 +120,40 @@ def run_agent(
     commit_message: str | None = None,
     author: str = "backend-engineer",
     system_prompt: str | None = None,
+    transcript: Transcript | None = None,
 ) -> Generator[Event, None, AgentReport]:
     """Run the loop; yields progress events and returns the report. Never raises for model or tool failures."""
     run = _Run(model, task, toolbox, validation_steps, budget or Budget())
     report = run.report
+    report.model = getattr(model, "model", None) or model.name
+    try:
+        yield from _loop(run, model, task, commit_message, author, system_prompt, transcript)
+    finally:
+        report.wall_s = time.monotonic() - run.started
+        if transcript is not None:
+            transcript.end(report.to_dict(), _result_tree(run))
+            transcript.close()
+    return report
+
+
+def _result_tree(run: _Run) -> str | None:
+    if not run.report.commit:
+        return None
+    return gitrepo.git(run.root, "rev-parse", f"{run.report.commit}^{{tree}}").decode().strip()
+
+
+def _loop(
+    run: _Run,
+    model: ModelPort,
+    task: str,
+    commit_message: str | None,
+    author: str,
+    system_prompt: str | None,
+    transcript: Transcript | None,
+) -> Generator[Event, None, None]:
+    report = run.report
+    toolbox = run.toolbox
+    validation_steps = run.validation_steps
     scope = toolbox.scope
     system = (system_prompt or SYSTEM_PROMPT).format(
         owned=", ".join(scope.owned),
@@ -117,25 +162,40 @@ def run_agent(
         steps=", ".join(s.name for s in validation_steps) or "no validation steps",
     )
     messages = [Message("system", system), Message("user", task)]
-    yield Event(STAGE, Status.START, f"agent started with {model.name}", {"max_steps": run.budget.max_steps})
+    if transcript is not None:
+        transcript.header(
+            task=task,
+            model=report.model,
+            budget=run.budget.to_dict(),
+            validation=[s.name for s in validation_steps],
+            sandbox=toolbox.runner.describe() if toolbox.runner else f"none: {toolbox.no_runner_reason}",
+            start_tree=gitrepo.git(run.root, "rev-parse", "HEAD^{tree}").decode().strip(),
+            tools=[t.name for t in SPECS],
+            **transcript.meta,
+        )
+    yield Event(STAGE, Status.START, f"agent started with {model.name}", run.budget.to_dict())
     while True:
         stop = _budget_stop(run)
         if stop:
             yield from _stop(run, "budget_exhausted", stop)
-            return report
+            return
         try:
             turn = model.complete(messages, list(SPECS))
         except ModelError as exc:
+            if transcript is not None:
+                transcript.error(report.steps + 1, messages, str(exc))
             yield from _stop(run, "error", f"the model failed: {exc}")
-            return report
+            return
+        if transcript is not None:
+            transcript.turn(report.steps + 1, messages, turn)
         report.steps += 1
         report.cost_usd += turn.usage.cost_usd
         report.input_tokens += turn.usage.input_tokens
         report.output_tokens += turn.usage.output_tokens
         messages.append(Message("assistant", turn.text, turn.tool_calls))
-        if report.cost_usd > run.budget.max_cost_usd:
+        if run.budget.max_cost_usd is not None and report.cost_usd > run.budget.max_cost_usd:
             yield from _stop(run, "budget_exhausted", _cost_text(run))
-            return report
+            return
         if not turn.tool_calls:
             messages.append(Message("user", "Reply with a tool call. Call finish when the change is complete."))
             yield Event(STAGE, Status.WARN, f"step {report.steps}: no tool call; reminded the model")
@@ -144,14 +204,14 @@ def run_agent(
             if call.name == "ask_clarification":
                 outcome = yield from _clarify(run, call)
                 if outcome is None:
-                    return report
+                    return
                 messages.append(Message("tool", outcome, tool_call_id=call.id, name=call.name))
                 continue
             if call.name == "finish":
                 report.summary = str(call.arguments.get("summary", ""))[:500]
                 done, feedback = yield from _finish(run, commit_message or f"feat: {task[:60]}", author)
                 if done:
-                    return report
+                    return
                 messages.append(Message("tool", feedback, tool_call_id=call.id, name=call.name))
                 continue
             result = toolbox.run(call.name, call.arguments)
@@ -167,14 +227,16 @@ def run_agent(
 
 
 def _cost_text(run: _Run) -> str:
-    return f"cost budget reached: ${run.report.cost_usd:.4f} of ${run.budget.max_cost_usd:.4f}"
+    return f"cost budget reached: ${run.report.cost_usd:.4f} of ${run.budget.max_cost_usd or 0:.4f}"
 
 
 def _budget_stop(run: _Run) -> str | None:
     if run.report.steps >= run.budget.max_steps:
         return f"step budget reached: {run.report.steps} of {run.budget.max_steps} model turns"
-    if run.report.cost_usd >= run.budget.max_cost_usd:
+    if run.budget.max_cost_usd is not None and run.report.cost_usd >= run.budget.max_cost_usd:
         return _cost_text(run)
+    if run.deadline is not None and time.monotonic() >= run.deadline:
+        return f"wall-clock budget reached: {time.monotonic() - run.started:.0f}s of {run.budget.max_wall_s:.0f}s"
     return None
 
 
@@ -211,7 +273,14 @@ def _finish(run: _Run, message: str, author: str) -> Generator[Event, None, tupl
         yield Event(STAGE, Status.OK, "finished without changing any file")
         return True, ""
     yield Event(STAGE, Status.START, f"validating {len(changed)} changed file(s)")
-    result: Validation = validate(run.root, run.validation_steps, changed)
+    toolbox = run.toolbox
+    result: Validation = validate(
+        run.root,
+        run.validation_steps,
+        changed,
+        runner=toolbox.runner,
+        refuse_without_runner=None if toolbox.runner else toolbox.no_runner_reason,
+    )
     report.validations.append(result.summary())
     if result.ok:
         try:

@@ -8,6 +8,7 @@ reverted to the stub and recorded as a deviation), and returns the planned files
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Generator
 from dataclasses import replace
@@ -20,7 +21,10 @@ from backend_engineer.llm import gitrepo
 from backend_engineer.llm.agent import AgentReport, Budget
 from backend_engineer.llm.config import LlmConfig, make_model
 from backend_engineer.llm.providers.base import ModelError, ModelPort
+from backend_engineer.llm.runsetup import budget_for, isolation
+from backend_engineer.llm.sandbox import probe
 from backend_engineer.llm.tasks import implement_operation, snake
+from backend_engineer.llm.transcript import Transcript
 from backend_engineer.spec.bundle import Bundle
 
 
@@ -28,10 +32,24 @@ class LlmEngine:
     name = "llm"
 
     def __init__(
-        self, config: LlmConfig | None = None, model: ModelPort | None = None, budget: Budget | None = None
+        self,
+        config: LlmConfig | None = None,
+        model: ModelPort | None = None,
+        budget: Budget | None = None,
+        unsafe_host: bool | None = None,
+        transcript_dir: Path | None = None,
     ) -> None:
+        """``unsafe_host`` None reads ``BE_LLM_UNSAFE_HOST=1``; the cost cap ``BE_LLM_MAX_COST`` (USD).
+
+        Each operation's transcript goes to ``transcript_dir`` (default ``BE_LLM_TRANSCRIPT_DIR``) as
+        ``<operation>.jsonl``; without either, none is kept (the scratch repository is temporary).
+        """
         self.config = config
+        env_dir = os.environ.get("BE_LLM_TRANSCRIPT_DIR")
+        self.transcript_dir = transcript_dir or (Path(env_dir) if env_dir else None)
         self.budget = budget or Budget()
+        self._explicit_budget = budget is not None
+        self.unsafe_host = unsafe_host if unsafe_host is not None else os.environ.get("BE_LLM_UNSAFE_HOST") == "1"
         self._model = model
         self._model_error: str | None = None
         self.reports: list[AgentReport] = []
@@ -47,8 +65,18 @@ class LlmEngine:
                     "no model configured: set BE_LLM_PROVIDER (openai, anthropic or scripted), BE_LLM_MODEL, "
                     "BE_LLM_BASE_URL and the key variable (OPENAI_API_KEY / ANTHROPIC_API_KEY)"
                 )
+            if not self._explicit_budget:
+                raw = os.environ.get("BE_LLM_MAX_COST", "").strip()
+                try:
+                    cap = float(raw) if raw else None
+                except ValueError:
+                    raise ModelError(f"BE_LLM_MAX_COST={raw!r}: expected a number of USD") from None
+                self.budget = budget_for(config.price(), cap)
             self._model = make_model(config)
         return self._model
+
+    def usage(self) -> dict[str, object]:
+        return usage_summary(self.reports)
 
     def check_support(self, bundle: Bundle) -> list[Refusal]:
         refusals = []
@@ -56,6 +84,16 @@ class LlmEngine:
             self.model()
         except ModelError as exc:
             refusals.append(Refusal("environment", "BE_LLM_PROVIDER", str(exc), "configure a model provider"))
+        found = probe()
+        if not found.ok and not self.unsafe_host:
+            refusals.append(
+                Refusal(
+                    "environment",
+                    "sandbox",
+                    f"the agent's commands need a sandbox: {found.reason}",
+                    "install bubblewrap, or set BE_LLM_UNSAFE_HOST=1 to run them on the host",
+                )
+            )
         for r in self._base.check_support(bundle):
             refusals.append(
                 Refusal(
@@ -102,8 +140,24 @@ class LlmEngine:
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_bytes(content)
             _init_repo(work)
+            sandbox = isolation(work, self.unsafe_host)
             for op in ops:
-                report = _drain(implement_operation(self.model(), bundle, work, op, self.budget), self.events)
+                transcript = (
+                    Transcript(self.transcript_dir / f"{op}.jsonl", operation=op, provider=self.model().name)
+                    if self.transcript_dir
+                    else None
+                )
+                gen = implement_operation(
+                    self.model(),
+                    bundle,
+                    work,
+                    op,
+                    self.budget,
+                    runner=sandbox.runner,
+                    runner_reason=sandbox.reason,
+                    transcript=transcript,
+                )
+                report = _drain(gen, self.events)
                 self.reports.append(report)
                 if not report.ok:
                     self.deviations.extend(f"{op}: {d}" for d in report.deviations or [report.status])
@@ -115,6 +169,18 @@ class LlmEngine:
             why = "; ".join(self.deviations) or "the agent did not write it"
             out[rel] = f'"""Planned for the llm agent\'s tests; not written: {why[:300]}."""\n'.encode()
         return out
+
+
+def usage_summary(reports: list[AgentReport]) -> dict[str, object]:
+    """Model turns, tokens, cost and time over every operation the agent implemented (for the handoff)."""
+    return {
+        "operations": len(reports),
+        "model_turns": sum(r.steps for r in reports),
+        "input_tokens": sum(r.input_tokens for r in reports),
+        "output_tokens": sum(r.output_tokens for r in reports),
+        "cost_usd": round(sum(r.cost_usd for r in reports), 6),
+        "wall_s": round(sum(r.wall_s for r in reports), 3),
+    }
 
 
 def _stub_ops(proposal: EngineProposal) -> list[tuple[str, str]]:

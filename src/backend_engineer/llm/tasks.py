@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from backend_engineer.events import Event, Status
-from backend_engineer.llm import clarify
+from backend_engineer.llm import clarify, goals
 from backend_engineer.llm.agent import STAGE, AgentReport, Budget, run_agent
 from backend_engineer.llm.providers.base import ModelPort
+from backend_engineer.llm.sandbox import Runner
 from backend_engineer.llm.scope import ScopePolicy
 from backend_engineer.llm.tools import Toolbox
+from backend_engineer.llm.transcript import Transcript
 from backend_engineer.llm.validate import Step, detect_steps
 from backend_engineer.spec.bundle import Bundle, load_bundle
 
@@ -63,6 +65,9 @@ def implement_operation(
     operation_id: str,
     budget: Budget | None = None,
     steps: list[Step] | None = None,
+    runner: Runner | None = None,
+    runner_reason: str = "no sandbox was configured",
+    transcript: Transcript | None = None,
 ) -> Generator[Event, None, AgentReport]:
     """Fill the port stub the generator left for ``operation_id`` in ``repo`` (a git repository)."""
     request = clarify.for_operation(bundle, operation_id)
@@ -71,6 +76,28 @@ def implement_operation(
         return AgentReport("clarification", f"implement {operation_id}", clarification=request)
     fn = snake(operation_id)
     own = bundle.company.ownership if bundle.company else None
+    try:
+        goal = goals.for_operation(repo, operation_id, fn)
+    except ValueError as exc:
+        yield Event(STAGE, Status.WARN, f"{exc}; implementing without a goal test")
+        goal = None
+    if goal is not None:
+        report = yield from goals.run_goal(
+            model,
+            repo,
+            goal,
+            _operation_brief(bundle, operation_id),
+            budget,
+            steps,
+            forbidden=tuple(own.forbidden) if own else (),
+            max_files=bundle.max_files_per_change,
+            runner=runner,
+            runner_reason=runner_reason,
+            transcript=transcript,
+            commit_message=f"feat(custom): implement {operation_id} behind its port",
+            author=bundle.persona or "backend-engineer",
+        )
+        return report
     scope = ScopePolicy(
         repo,
         owned=(f"app/custom/operations/{fn}.py", "tests/custom/"),
@@ -80,11 +107,12 @@ def implement_operation(
     report = yield from run_agent(
         model,
         _operation_brief(bundle, operation_id),
-        Toolbox(scope),
+        Toolbox(scope, runner=runner, no_runner_reason=runner_reason),
         detect_steps(repo) if steps is None else steps,
         budget,
         commit_message=f"feat(custom): implement {operation_id} behind its port",
         author=bundle.persona or "backend-engineer",
+        transcript=transcript,
     )
     return report
 
@@ -108,6 +136,9 @@ def run_change(
     budget: Budget | None = None,
     steps: list[Step] | None = None,
     scope: ScopePolicy | None = None,
+    runner: Runner | None = None,
+    runner_reason: str = "no sandbox was configured",
+    transcript: Transcript | None = None,
 ) -> Generator[Event, None, AgentReport]:
     """Carry out a free-text change request on an existing git repository."""
     missing = clarify.for_change(request, repo)
@@ -125,9 +156,10 @@ def run_change(
     report = yield from run_agent(
         model,
         task,
-        Toolbox(scope or change_scope(repo)),
+        Toolbox(scope or change_scope(repo), runner=runner, no_runner_reason=runner_reason),
         detect_steps(repo) if steps is None else steps,
         budget,
         commit_message=f"feat: {title}",
+        transcript=transcript,
     )
     return report

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 from backend_engineer.llm import gitrepo
 from backend_engineer.llm.providers.base import ToolSpec
+from backend_engineer.llm.sandbox import REFUSAL, Runner
 from backend_engineer.llm.scope import ScopeError, ScopePolicy
 
 OUTPUT_CAP = 10_000
@@ -145,22 +147,27 @@ SPECS: tuple[ToolSpec, ...] = (
 )
 
 
-def run_shell(command: str, cwd: Path, timeout: float) -> tuple[int, str]:
+def run_shell(command: str, cwd: Path, timeout: float, runner: Runner | None = None) -> tuple[int, str]:
     """Run ``bash -c`` in its own process group; on timeout the whole group is killed, children included."""
-    code, out = run_argv(["bash", "-c", command], cwd, timeout)
+    code, out = run_argv(["bash", "-c", command], cwd, timeout, runner)
     return (-1, f"timed out after {timeout:.0f}s\n{out}") if code is None else (code, f"exit {code}\n{out}")
 
 
-def run_argv(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
-    """Exit code (None on timeout) and combined output; a timeout kills the whole process group."""
+def run_argv(argv: list[str], cwd: Path, timeout: float, runner: Runner | None = None) -> tuple[int | None, str]:
+    """Exit code (None on timeout) and combined output; a timeout kills the whole process group.
+
+    With a ``runner`` the command runs inside it (sandbox and resource limits); without one it runs as is,
+    which only the tool's own trusted commands (git) may do.
+    """
     proc = subprocess.Popen(
-        argv,
+        runner.argv(argv, cwd) if runner else argv,
         cwd=cwd,
         env=scrubbed_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=runner.limits.preexec(timeout) if runner else None,
     )
     try:
         out, _ = proc.communicate(timeout=timeout)
@@ -177,6 +184,9 @@ class Toolbox:
     bash_timeout_s: float = BASH_TIMEOUT_S
     output_cap: int = OUTPUT_CAP
     refusals: list[str] = field(default_factory=list)
+    runner: Runner | None = None
+    no_runner_reason: str = "no sandbox was configured"
+    deadline: float | None = None
 
     @property
     def root(self) -> Path:
@@ -286,9 +296,15 @@ class Toolbox:
 
     def _t_bash(self, args: dict[str, Any]) -> ToolResult:
         command = str(args["command"])
+        if self.runner is None:
+            msg = REFUSAL.format(why=self.no_runner_reason)
+            self.refusals.append(f"bash {command[:80]!r}: no sandbox")
+            return ToolResult(False, msg, refused=True)
         timeout = min(float(args.get("timeout") or self.bash_timeout_s), self.bash_timeout_s)
+        if self.deadline is not None:
+            timeout = max(1.0, min(timeout, self.deadline - time.monotonic()))
         before = gitrepo.snapshot(self.root)
-        code, text = run_shell(command, self.root, timeout)
+        code, text = run_shell(command, self.root, timeout, self.runner)
         changed = gitrepo.changed_since(self.root, before)
         outside = [rel for rel in changed if not self.scope.is_writable(rel)]
         if outside:

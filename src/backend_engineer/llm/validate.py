@@ -1,7 +1,7 @@
 """Validate a change in the target repository: tests, lint and migration check, summarised in one line each.
 
-Steps are commands run in the repository (with a timeout and a scrubbed environment) or, for the
-migration check, the tool's own ``check_project``. :func:`detect_steps` picks what the repository has.
+Steps are commands run in the repository (with a timeout, a scrubbed environment and the agent's sandbox);
+the migration check is the tool's own ``migration-check`` command. :func:`detect_steps` picks what the repository has.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend_engineer.llm.sandbox import Runner
 from backend_engineer.llm.tools import cap, run_argv
 
 STEP_TIMEOUT_S = 600.0
@@ -34,8 +35,17 @@ class Step:
     func: Callable[[Path], StepResult] | None = None
     changed_python_only: bool = False
 
-    def run(self, root: Path, timeout_s: float = STEP_TIMEOUT_S, changed: tuple[str, ...] = ()) -> StepResult:
-        """``changed_python_only`` steps (lint) check just the change's Python files, not pre-existing debt."""
+    def run(
+        self,
+        root: Path,
+        timeout_s: float = STEP_TIMEOUT_S,
+        changed: tuple[str, ...] = (),
+        runner: Runner | None = None,
+    ) -> StepResult:
+        """``changed_python_only`` steps (lint) check just the change's Python files, not pre-existing debt.
+
+        Command steps run in ``runner`` (the agent's sandbox): they execute code the model wrote.
+        """
         started = time.monotonic()
         argv = list(self.argv)
         if self.changed_python_only:
@@ -47,7 +57,7 @@ class Step:
             result = self.func(root)
             return StepResult(result.name, result.ok, result.summary, result.output, time.monotonic() - started)
         try:
-            code, output = run_argv(argv, root, timeout_s)
+            code, output = run_argv(argv, root, timeout_s, runner)
         except OSError as exc:
             return StepResult(self.name, False, f"could not run: {exc}", "", time.monotonic() - started)
         if code is None:
@@ -68,15 +78,18 @@ def _summary(name: str, code: int, output: str) -> str:
     return f"{verdict}: {last.strip('= ')[:160]}" if last else verdict
 
 
-def _migration_check(root: Path) -> StepResult:
-    from backend_engineer.findings import Severity
-    from backend_engineer.verify.migrations.check import check_project
-
-    result = check_project(root, pg_url=None, try_local_pg=False)
-    bad = [f for f in result.findings if f.severity >= Severity.MAJOR]
-    detail = "\n".join(f"{f.code} {f.path}:{f.line} {f.title}" for f in bad)
-    summary = "ok: single head, upgrade/downgrade round trip" if not bad else f"failed: {len(bad)} finding(s)"
-    return StepResult("migration-check", not bad, summary, detail)
+MIGRATION_CHECK = (
+    sys.executable,
+    "-c",
+    "import sys; from backend_engineer.cli.main import app; sys.argv[0] = 'backend-engineer'; app()",
+    "migration-check",
+    ".",
+    "--sqlite-only",
+    "--no-squawk",
+    "--fail-on",
+    "major",
+)
+"""The tool's own migration check, as a command: it imports the model's migrations, so it runs in the sandbox."""
 
 
 def detect_steps(root: Path) -> list[Step]:
@@ -98,7 +111,7 @@ def detect_steps(root: Path) -> list[Step]:
         target = "app" if (root / "app").is_dir() else "."
         steps.append(Step("typecheck", (sys.executable, "-m", "mypy", target)))
     if (root / "alembic.ini").is_file() and (root / "migrations" / "versions").is_dir():
-        steps.append(Step("migration-check", func=_migration_check))
+        steps.append(Step("migration-check", MIGRATION_CHECK))
     return steps
 
 
@@ -126,11 +139,26 @@ class Validation:
 
 
 def validate(
-    root: Path, steps: list[Step], changed: list[str] | None = None, timeout_s: float = STEP_TIMEOUT_S
+    root: Path,
+    steps: list[Step],
+    changed: list[str] | None = None,
+    timeout_s: float = STEP_TIMEOUT_S,
+    runner: Runner | None = None,
+    refuse_without_runner: str | None = None,
 ) -> Validation:
+    """Run the steps in order, stopping at the first failure.
+
+    ``refuse_without_runner`` (the reason no sandbox is available) refuses every command step instead of
+    running model-written code on the host.
+    """
     out = Validation()
     for step in steps:
-        result = step.run(root, timeout_s, tuple(changed or ()))
+        if runner is None and refuse_without_runner is not None and step.func is None:
+            out.results.append(
+                StepResult(step.name, False, f"refused: no sandbox ({refuse_without_runner}); pass --unsafe-host")
+            )
+            break
+        result = step.run(root, timeout_s, tuple(changed or ()), runner)
         out.results.append(result)
         if not result.ok:
             break
