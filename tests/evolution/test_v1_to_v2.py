@@ -191,3 +191,23 @@ def test_plan_lists_the_migration_first(v1_service: Path, tmp_path: Path) -> Non
     planned = {f.path: f.action for c in changes for f in c.files}
     assert not {"app/custom/hooks.py", "tests/custom/__init__.py", "tests/custom/test_rules.py"} & set(planned)
     assert all(planned[p] == "add" for p in planned if p.startswith(("app/custom/", "tests/custom/")))
+
+
+def test_rules_written_for_the_untyped_api_are_refused_not_dropped(v1_service: Path, tmp_path: Path) -> None:
+    service = tmp_path / "svc"
+    subprocess.run(["git", "clone", "-q", str(v1_service), str(service)], check=True)
+    legacy = (
+        "from typing import Any\n\n\n"
+        "def before_create(entity: str, record: dict[str, Any], subject: str) -> dict[str, Any]:\n"
+        "    if entity == 'Project' and record['name'].startswith('x'):\n"
+        "        raise ValueError('no')\n"
+        "    return record\n"
+    )
+    (service / "app" / "custom" / "rules.py").write_text(legacy)
+    git(service, "add", "-A")
+    git(service, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "old-style rule")
+    head = git(service, "rev-parse", "HEAD")
+    _events, result = build(V2, service, tmp_path / "runs")
+    assert result.exit_code == exit_codes.CONFLICT
+    assert "app/custom/rules.py" in result.message and "app/custom/hooks.py" in result.message
+    assert git(service, "rev-parse", "HEAD") == head
