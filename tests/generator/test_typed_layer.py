@@ -68,3 +68,7 @@ def test_the_service_documents_its_own_extension_api() -> None:
     assert "app/custom/hooks.py" in files and files["app/custom/hooks.py"].startswith(b"# Created once")
     assert not any(p.startswith(("app/ports/", "app/adapters/memory")) for p in files)
     assert "tests/fakes.py" in files
+    hooks = files["tests/test_hooks.py"].decode()
+    for name in ("project", "task", "comment", "webhook_endpoint"):
+        assert f"def test_{name}_hooks_run_around_the_typed_use_cases()" in hooks
+        assert f"def test_a_{name}_validator_refuses_the_change_and_nothing_is_written()" in hooks

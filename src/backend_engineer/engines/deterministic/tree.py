@@ -24,6 +24,7 @@ from backend_engineer.engines.deterministic.render.typed import (
     render_entities,
     render_entity_service,
     render_extensions,
+    render_hook_tests,
     render_hooks_stub,
     render_operation_stub,
     render_operation_test,
@@ -73,6 +74,9 @@ def render_typed_layer(ir: ServiceIR) -> dict[str, str]:
     }
     for ent in ir.entities.values():
         texts[f"app/service_layer/{service_module(ent)}.py"] = render_entity_service(ir, ent)
+    hook_tests = render_hook_tests(ir)
+    if hook_tests:
+        texts["tests/test_hooks.py"] = hook_tests
     for u in ir.unmapped:
         fn = snake(u.op.operation_id)
         texts[f"app/custom/operations/{fn}.py"] = render_operation_stub(ir, u)

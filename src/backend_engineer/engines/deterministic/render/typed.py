@@ -619,3 +619,145 @@ def render_operation_test(ir: ServiceIR, u: UnmappedOperation) -> str:
             "",
         ]
     )
+
+
+def render_hook_tests(ir: ServiceIR) -> str:
+    """tests/test_hooks.py: the typed hooks run around every entity's typed use cases, and can refuse."""
+    creatable: dict[str, OperationIR] = {}
+    for ent in ir.entities.values():
+        op = next((o for o in _ops(ir, ent, "create") if o.body_schema), None)
+        if op is not None:
+            creatable[ent.name] = op
+
+    def ready(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        ent = ir.entities[name]
+        if name not in creatable or name in seen:
+            return False
+        return ent.parent_entity is None or ready(ent.parent_entity, seen | {name})
+
+    names = [n for n in ir.entities if ready(n)]
+    header = [
+        '"""The typed hooks in app.extensions run around each entity\'s typed use cases, in order, and can refuse."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import pytest",
+        "",
+        "from app import extensions, schemas",
+        "from app.domain import entities",
+        "from app.platform.errors import ValidationFailed",
+        "from app.service_layer.extension import HookContext",
+        "from app.service_layer.services import Context",
+        "from tests.cases import CASES",
+        "from tests.fakes import MemoryUnitOfWork",
+        "from tests.support import body_for",
+        "__SERVICES__",
+        "",
+        'CTX = Context("tenant-a", "alice", ("admin",))',
+    ]
+    blocks = []
+    modules = set()
+    for name in names:
+        ent = ir.entities[name]
+        var, svc = snake(name), f"{service_module(ent)}_service"
+        modules.add(service_module(ent))
+        op = creatable[name]
+        parent = ""
+        if ent.parent_entity and ent.parent_field:
+            parent = f", {ent.parent_field}=_make_{snake(ent.parent_entity)}(uow).{ir.entities[ent.parent_entity].pk}"
+        blocks.append(
+            "\n".join(
+                [
+                    f"def _make_{var}(uow: MemoryUnitOfWork) -> entities.{name}:",
+                    f"    data = schemas.{op.body_schema}.model_validate(body_for({name!r}))",
+                    f"    return {svc}.create(uow, CTX, data{parent})",
+                ]
+            )
+        )
+    for name in names:
+        ent = ir.entities[name]
+        var, svc, reg = snake(name), f"{service_module(ent)}_service", hooks_name(ent)
+        create_t = request_type(ir, ent, "create")
+        update_ops = [o for o in _ops(ir, ent, "update") if o.body_schema]
+        update_t = request_type(ir, ent, "update")
+        lines = [
+            f"def test_{var}_hooks_run_around_the_typed_use_cases() -> None:",
+            "    calls: list[str] = []",
+            "    uow = MemoryUnitOfWork()",
+            f"    with extensions.{reg}.scoped() as hooks:",
+            "",
+            "        @hooks.before_create",
+            f"        def before_create(ctx: HookContext, data: {create_t}) -> {create_t}:",
+            "            assert ctx.tenant_id == CTX.tenant_id and ctx.uow is uow",
+            '            calls.append("before_create")',
+            "            return data",
+            "",
+            "        @hooks.validator",
+            f"        def validator(ctx: HookContext, {var}: entities.{name}) -> None:",
+            '            calls.append("validator")',
+            "",
+            "        @hooks.after_create",
+            f"        def after_create(ctx: HookContext, {var}: entities.{name}) -> None:",
+            '            calls.append("after_create")',
+            "",
+            "        @hooks.before_delete",
+            f"        def before_delete(ctx: HookContext, {var}: entities.{name}) -> None:",
+            '            calls.append("before_delete")',
+            "",
+            "        @hooks.after_delete",
+            f"        def after_delete(ctx: HookContext, {var}: entities.{name}) -> None:",
+            '            calls.append("after_delete")',
+            "",
+        ]
+        if update_ops and update_t:
+            lines += [
+                "        @hooks.before_update",
+                f"        def before_update(ctx: HookContext, current: entities.{name}, changes: {update_t}) -> "
+                f"{update_t}:",
+                '            calls.append("before_update")',
+                "            return changes",
+                "",
+                "        @hooks.after_update",
+                f"        def after_update(ctx: HookContext, before: entities.{name}, after: entities.{name}) -> None:",
+                '            calls.append("after_update")',
+                "",
+            ]
+        lines += [
+            "        with uow:",
+            f"            created = _make_{var}(uow)",
+            '            assert calls == ["before_create", "validator", "after_create"]',
+        ]
+        if update_ops and update_t:
+            lines += [
+                f"            changes = schemas.{update_ops[0].body_schema}.model_validate("
+                f"CASES[{name!r}]['update']['body'])",
+                f"            {svc}.update(uow, CTX, created.{ent.pk}, changes)",
+                '            assert calls[3:] == ["before_update", "validator", "after_update"]',
+            ]
+        lines += [
+            f"            {svc}.delete(uow, CTX, created.{ent.pk})",
+            '            assert calls[-2:] == ["before_delete", "after_delete"]',
+            "            uow.commit()",
+            "",
+            "",
+            f"def test_a_{var}_validator_refuses_the_change_and_nothing_is_written() -> None:",
+            "    uow = MemoryUnitOfWork()",
+            f"    with extensions.{reg}.scoped() as hooks:",
+            "",
+            "        @hooks.validator",
+            f"        def refuse(ctx: HookContext, {var}: entities.{name}) -> None:",
+            f'            raise ValidationFailed("{name} refused by a rule")',
+            "",
+            "        with uow, pytest.raises(ValidationFailed):",
+            f"            _make_{var}(uow)",
+            "            uow.commit()",
+            f"    assert {svc}.{name}Repository(uow, CTX.tenant_id).find() == []",
+        ]
+        blocks.append("\n".join(lines))
+    if not names:
+        return ""
+    services = "\n".join(sorted(f"from app.service_layer import {m} as {m}_service" for m in modules))
+    text = "\n".join(header).replace("__SERVICES__", services) + "\n\n\n" + "\n\n\n".join(blocks) + "\n"
+    if "CASES[" not in "\n\n".join(blocks):
+        text = text.replace("from tests.cases import CASES\n", "")
+    return text
