@@ -9,7 +9,8 @@ services in ``app.service_layer.<entity>`` run them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -90,18 +91,26 @@ class EntityHooks(Generic[M, C, U]):
         self.validators.append(fn)
         return fn
 
-    def clear(self) -> None:
-        """Forget every registered hook (for tests)."""
-        for hooks in (
+    def _lists(self) -> tuple[list[Callable[..., object]], ...]:
+        return (
             self.before_create_hooks,
             self.after_create_hooks,
-            self.before_update_hooks,
+            self.before_update_hooks,  # type: ignore[return-value]
             self.after_update_hooks,
             self.before_delete_hooks,
             self.after_delete_hooks,
             self.validators,
-        ):
-            hooks.clear()
+        )
+
+    @contextmanager
+    def scoped(self) -> Iterator[EntityHooks[M, C, U]]:
+        """Hooks registered inside the ``with`` block are unregistered when it ends (for tests)."""
+        saved = [list(hooks) for hooks in self._lists()]
+        try:
+            yield self
+        finally:
+            for hooks, before in zip(self._lists(), saved, strict=True):
+                hooks[:] = before
 
     def run_before_create(self, ctx: HookContext, data: C) -> C:
         for fn in self.before_create_hooks:
