@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import sys
+from pathlib import Path
 
 from backend_engineer.engines.deterministic.ir import ServiceIR, build_ir
 from backend_engineer.engines.deterministic.tree import render_tree
 from backend_engineer.spec.bundle import load_bundle
 from tests.conftest import EXAMPLES
+from tests.generator.support import generate, run
 
 
 def _ir() -> ServiceIR:
@@ -72,3 +76,85 @@ def test_the_service_documents_its_own_extension_api() -> None:
     for name in ("project", "task", "comment", "webhook_endpoint"):
         assert f"def test_{name}_hooks_run_around_the_typed_use_cases()" in hooks
         assert f"def test_a_{name}_validator_refuses_the_change_and_nothing_is_written()" in hooks
+
+
+SUMMARY = """  /v1/projects/{project_id}/summary:
+    parameters:
+      - {$ref: "#/components/parameters/ProjectId"}
+    get:
+      operationId: projectSummary
+      parameters:
+        - {name: from, in: query, schema: {type: string, format: date}}
+        - {name: top, in: query, schema: {type: integer, minimum: 1, maximum: 10}}
+        - {name: kind, in: query, schema: {type: string, enum: [open, all]}}
+      responses:
+        "200":
+          description: A summary.
+          content:
+            application/json:
+              schema: {type: object}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+"""
+SUMMARY_HANDLER = """from __future__ import annotations
+
+from app import extensions
+from app.service_layer import project
+from app.service_layer.extension import HookContext, Json
+
+
+def handle(ctx: HookContext, params: extensions.ProjectSummaryParams) -> Json:
+    current = project.get(ctx.uow, ctx.caller, params.project_id)
+    return {"name": current.name, "from": params.from_, "top": params.top, "kind": params.kind}
+"""
+SUMMARY_PROBE = """
+import os, time, jwt
+os.environ["JWT_SECRET"] = "x" * 40
+os.environ["DATABASE_URL"] = "sqlite:///./probe.db"
+from alembic import command
+from alembic.config import Config
+command.upgrade(Config("alembic.ini"), "head")
+from fastapi.testclient import TestClient
+from app.main import create_app
+from app.spec_config import JWT
+now = int(time.time())
+token = jwt.encode({"sub": "u", "tenant_id": "t", "roles": ["admin"], "iss": JWT["issuer"], "aud": JWT["audience"],
+                    "iat": now, "exp": now + 60}, "x" * 40, algorithm="HS256")
+c = TestClient(create_app())
+h = {"Authorization": "Bearer " + token}
+pid = c.post("/v1/projects", json={"name": "p"}, headers={**h, "Idempotency-Key": "key-123456"}).json()["id"]
+ok = c.get(f"/v1/projects/{pid}/summary?from=2026-01-01&top=3&kind=open", headers=h)
+bare = c.get(f"/v1/projects/{pid}/summary", headers=h)
+bad = c.get(f"/v1/projects/{pid}/summary?top=x", headers=h)
+print(ok.status_code, ok.json(), bare.json(), bad.status_code)
+"""
+
+
+def test_handlers_get_typed_query_parameters(tmp_path: Path) -> None:
+    bundle_dir = tmp_path / "bundle"
+    shutil.copytree(EXAMPLES / "projects-saas", bundle_dir)
+    spec = bundle_dir / "openapi.yaml"
+    spec.write_text(
+        spec.read_text().replace("  /v1/projects/{project_id}/tasks:", SUMMARY + "  /v1/projects/{project_id}/tasks:")
+    )
+    security = bundle_dir / "security.yaml"
+    security.write_text(
+        security.read_text().replace(
+            "    deleteWebhook: webhook:delete\n",
+            "    deleteWebhook: webhook:delete\n    projectSummary: project:read\n",
+        )
+    )
+    service = generate(bundle_dir, tmp_path / "svc")
+    params = (service / "app" / "extensions.py").read_text()
+    assert "from_: str | None = None" in params and "top: int | None = None" in params
+    (service / "app" / "custom" / "operations" / "project_summary.py").write_text(SUMMARY_HANDLER)
+    probe = run([sys.executable, "-c", SUMMARY_PROBE], service)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert probe.stdout.strip().splitlines()[-1] == (
+        "200 {'name': 'p', 'from': '2026-01-01', 'top': 3, 'kind': 'open'} "
+        "{'name': 'p', 'from': None, 'top': None, 'kind': None} 400"
+    )
+    mypy = run([sys.executable, "-m", "mypy", "app"], service)
+    assert mypy.returncode == 0, mypy.stdout[-3000:]

@@ -121,7 +121,10 @@ def render_extensions_doc(ir: ServiceIR) -> str:
             + " and opens the unit of work (`ctx.uow`);",
         ]
         if shape.params_class:
-            lines.append(f"- `params: extensions.{shape.params_class}` holds the typed path parameters;")
+            lines.append(
+                f"- `params: extensions.{shape.params_class}` holds the typed path and query parameters "
+                "(an absent query parameter is `None`);"
+            )
         if shape.body:
             lines.append(f"- `body: {shape.body}` is the validated request body;")
         answer = "no body" if shape.returns == "None" else f"`{shape.returns}`"

@@ -107,7 +107,10 @@ def _custom(ir: ServiceIR, u: UnmappedOperation) -> list[str]:
     args = ["ctx"]
     setup = []
     if shape.params_class:
-        values = ", ".join(f"{n}=handlers.parse_id({n})" if t == "uuid.UUID" else f"{n}={n}" for n, t in shape.params)
+        values = ", ".join(
+            [f"{n}=handlers.parse_id({n})" if t == "uuid.UUID" else f"{n}={n}" for n, t in shape.params]
+            + [f"{q.ident}={q.parse}" for q in shape.query]
+        )
         setup.append(f"params = extensions.{shape.params_class}({values})")
         args.append("params")
     if u.body_schema:
@@ -116,7 +119,10 @@ def _custom(ir: ServiceIR, u: UnmappedOperation) -> list[str]:
         args.append("body")
     if op.is_mutation:
         params.append('idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None')
-    path_args = "{" + ", ".join(f"{n!r}: {n}" for n in op.path_params) + "}"
+    params += [f'{q.ident}: Annotated[str | None, Query(alias="{q.name}")] = None' for q in shape.query]
+    path_args = (
+        "{" + ", ".join([f"{n!r}: {n}" for n in op.path_params] + [f"{q.name!r}: {q.ident}" for q in shape.query]) + "}"
+    )
     key = "handlers.idempotency_key(idempotency_key)" if op.is_mutation else "None"
     return [
         f'@router.{op.method}("{op.path}", operation_id="{op.operation_id}", status_code={shape.status})',

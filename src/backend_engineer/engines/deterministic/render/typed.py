@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import keyword
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -356,6 +358,46 @@ def render_entity_service(ir: ServiceIR, ent: EntityIR) -> str:
     return text.replace("__SCHEMAS__\n", schemas + "\n" if schemas else "")
 
 
+ROUTE_NAMES = frozenset({"request", "principal", "body", "idempotency_key", "params", "run", "ctx"})
+
+
+@dataclass(frozen=True)
+class QueryField:
+    """A query parameter of a handler: its Python name, its name on the wire, its type and how it is parsed."""
+
+    ident: str
+    name: str
+    annotation: str
+    parse: str
+
+
+def _ident(name: str) -> str:
+    ident = re.sub(r"\W", "_", name)
+    if not ident or ident[0].isdigit():
+        ident = f"p_{ident}"
+    return f"{ident}_" if keyword.iskeyword(ident) or ident in ROUTE_NAMES else ident
+
+
+def _query_fields(ir: ServiceIR, u: UnmappedOperation) -> tuple[QueryField, ...]:
+    out = []
+    for p in u.op.parameters:
+        if p.get("in") != "query" or not isinstance(p.get("name"), str):
+            continue
+        name = p["name"]
+        ident = _ident(name)
+        schema = ir.api.resolve(p.get("schema") or {})
+        schema = schema if isinstance(schema, dict) else {}
+        if "enum" in schema:
+            parse = f"handlers.query_enum({name!r}, {ident}, {tuple(str(v) for v in schema['enum'])!r})"
+            out.append(QueryField(ident, name, "str", parse))
+        elif schema.get("type") == "integer":
+            low, high = schema.get("minimum"), schema.get("maximum")
+            out.append(QueryField(ident, name, "int", f"handlers.query_int({name!r}, {ident}, {low!r}, {high!r})"))
+        else:
+            out.append(QueryField(ident, name, "str", ident))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class HandlerShape:
     """The typed signature of a "needs business logic" handler."""
@@ -364,6 +406,7 @@ class HandlerShape:
     fn: str
     params_class: str | None
     params: tuple[tuple[str, str], ...]
+    query: tuple[QueryField, ...]
     body: str | None
     returns: str
     status: int
@@ -401,11 +444,13 @@ def handler_shape(ir: ServiceIR, u: UnmappedOperation) -> HandlerShape:
         else:
             returns = "Json"
     pascal = u.op.operation_id[:1].upper() + u.op.operation_id[1:]
+    query = _query_fields(ir, u)
     return HandlerShape(
         u,
         fn,
-        f"{pascal}Params" if params else None,
+        f"{pascal}Params" if params or query else None,
         tuple(params),
+        query,
         f"schemas.{u.body_schema}" if u.body_schema else None,
         returns,
         status,
@@ -469,9 +514,11 @@ def render_extensions(ir: ServiceIR) -> str:
                 "",
                 "@dataclass(frozen=True)",
                 f"class {shape.params_class}:",
-                f'    """Path parameters of {u.op.operation_id} ({u.op.method.upper()} {u.op.path})."""',
+                f'    """Parameters of {u.op.operation_id} ({u.op.method.upper()} {u.op.path}); absent query '
+                'parameters are None."""',
                 "",
                 *[f"    {n}: {t}" for n, t in shape.params],
+                *[f"    {q.ident}: {q.annotation} | None = None" for q in shape.query],
             ]
     lines += [
         "",
