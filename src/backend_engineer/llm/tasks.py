@@ -42,7 +42,8 @@ def _operation_brief(bundle: Bundle, operation_id: str) -> str:
     return "\n".join(
         [
             f"Implement the operation {operation_id} ({op.method.upper()} {op.path}) behind its port.",
-            f"Edit only app/custom/operations/{fn}.py (its `handle` function) and add tests under tests/custom/.",
+            f"Edit only app/custom/operations/{fn}.py (its `handle` function) and add tests under tests/custom/;",
+            f"tests/custom/test_{fn}.py fails until the operation is implemented: replace it with tests of its rules.",
             f"Permission (already enforced by the route): {permission}.",
             "Business rules from the contract:",
             str(raw.get("description") or raw.get("summary") or "").strip(),
