@@ -73,7 +73,9 @@ def render_extensions_doc(ir: ServiceIR) -> str:
         "| `after_delete` | `(ctx: HookContext, deleted: Model) -> None` | after the delete, before the commit |",
         "",
         "`HookContext` carries `tenant_id`, `subject` and `roles` from the verified token and `uow`, the unit of",
-        "work: read other entities through their typed repositories, e.g. `ProjectRepository(ctx.uow, ctx.tenant_id)`.",
+        "work: read other entities through their typed repositories (`<Entity>Repository(ctx.uow, ctx.tenant_id)`)",
+        "and call other typed use cases with `ctx.caller`. Hooks run on every path through the typed services (the",
+        "API, handlers, your scripts); the retention purge deletes expired rows directly, without delete hooks.",
         "",
     ]
     if first is not None:
