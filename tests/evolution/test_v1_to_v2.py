@@ -20,29 +20,20 @@ from backend_engineer.workflow.build import BuildOptions, BuildResult, iter_buil
 from tests.conftest import EXAMPLES
 
 V1, V2 = EXAMPLES / "projects-saas", EXAMPLES / "projects-saas-v2"
-CUSTOM_RULE = '''"""Our rule: project names may not start with 'tmp-'."""
+CUSTOM_RULE = '''"""Our rule: project names may not start with 'tmp-' (a typed hook, no entity strings)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from app import extensions, schemas
 from app.platform.errors import ValidationFailed
+from app.service_layer.extension import HookContext
 
-Record = dict[str, Any]
 
-
-def before_create(entity: str, record: Record, subject: str) -> Record:
-    if entity == "Project" and str(record.get("name", "")).startswith("tmp-"):
+@extensions.project.before_create
+def no_tmp_projects(ctx: HookContext, data: schemas.ProjectCreate) -> schemas.ProjectCreate:
+    if data.name.startswith("tmp-"):
         raise ValidationFailed("project names may not start with tmp-")
-    return record
-
-
-def before_update(entity: str, current: Record, updated: Record, subject: str) -> Record:
-    return updated
-
-
-def before_delete(entity: str, current: Record, subject: str) -> None:
-    return None
+    return data
 '''
 CUSTOM_TEST = """from fastapi.testclient import TestClient
 
@@ -95,7 +86,7 @@ def v1_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "svc"
     _, result = build(V1, out, root / "runs")
     assert result.exit_code == 0, result.message
-    (out / "app" / "custom" / "rules.py").write_text(CUSTOM_RULE)
+    (out / "app" / "custom" / "hooks.py").write_text(CUSTOM_RULE)
     (out / "tests" / "custom").mkdir(parents=True)
     (out / "tests" / "custom" / "__init__.py").write_text("")
     (out / "tests" / "custom" / "test_rules.py").write_text(CUSTOM_TEST)
@@ -120,8 +111,10 @@ def _upgrade_with_data(v1_service: Path, tmp_path: Path, url: str) -> None:
     log = git(service, "log", "--format=%s", f"-{len(result.commits)}").splitlines()
     assert log[-1].startswith("feat(db): migrate the schema"), log
     assert all(len(git(service, "show", "--name-only", "--format=", c.sha).split()) <= 15 for c in result.commits)
-    assert (service / "app" / "custom" / "rules.py").read_text() == CUSTOM_RULE
+    assert (service / "app" / "custom" / "hooks.py").read_text() == CUSTOM_RULE
     assert (service / "tests" / "custom" / "test_rules.py").read_text() == CUSTOM_TEST
+    todo = (service / "tests" / "custom" / "test_attach_label.py").read_text()
+    assert "app/custom/operations/attach_label.py" in todo, "v2's new handler comes with a test saying what to do"
     alembic(service, url, "upgrade", "head")
     assert counts(url, tables) == before, "every v1 row survives the upgrade"
     engine = sa.create_engine(url)
@@ -148,7 +141,7 @@ def _upgrade_with_data(v1_service: Path, tmp_path: Path, url: str) -> None:
             "no:cacheprovider",
             "-o",
             "addopts=",
-            "tests/custom",
+            "tests/custom/test_rules.py",
             "tests/test_api.py",
             "tests/test_migrations.py",
         ],
@@ -201,7 +194,9 @@ def test_plan_lists_the_migration_first(v1_service: Path, tmp_path: Path) -> Non
         "migrations/versions/0003_evolve_to_v2_indexes.py",
     ]
     assert all(len(c.files) <= 15 for c in changes)
-    assert not any(f.path.startswith(("app/custom/rules.py", "tests/custom/")) for c in changes for f in c.files)
+    planned = {f.path: f.action for c in changes for f in c.files}
+    assert not {"app/custom/hooks.py", "tests/custom/__init__.py", "tests/custom/test_rules.py"} & set(planned)
+    assert all(planned[p] == "add" for p in planned if p.startswith(("app/custom/", "tests/custom/")))
 
 
 def _schema(url: str) -> dict[str, object]:
@@ -307,3 +302,23 @@ def test_plan_text_commit_subjects_and_migration_notes_are_true(v1_service: Path
     text = (result.run_dir / "handoff.md").read_text()  # type: ignore[operator]
     assert "- - " not in text and "get_bind" not in text and "get_context" not in text
     assert "\n- irreversible for data: the new tables and columns are dropped with their contents\n" in text
+
+
+def test_rules_written_for_the_untyped_api_are_refused_not_dropped(v1_service: Path, tmp_path: Path) -> None:
+    service = tmp_path / "svc"
+    subprocess.run(["git", "clone", "-q", str(v1_service), str(service)], check=True)
+    legacy = (
+        "from typing import Any\n\n\n"
+        "def before_create(entity: str, record: dict[str, Any], subject: str) -> dict[str, Any]:\n"
+        "    if entity == 'Project' and record['name'].startswith('x'):\n"
+        "        raise ValueError('no')\n"
+        "    return record\n"
+    )
+    (service / "app" / "custom" / "rules.py").write_text(legacy)
+    git(service, "add", "-A")
+    git(service, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "old-style rule")
+    head = git(service, "rev-parse", "HEAD")
+    _events, result = build(V2, service, tmp_path / "runs")
+    assert result.exit_code == exit_codes.CONFLICT
+    assert "app/custom/rules.py" in result.message and "app/custom/hooks.py" in result.message
+    assert git(service, "rev-parse", "HEAD") == head

@@ -39,10 +39,11 @@ def test_generated_suite_passes_on_postgresql(service: Path, postgres_url: str) 
     assert failed == 0 and skipped == 0 and passed >= 95, (passed, failed, skipped)
 
 
-def test_generated_code_is_ruff_and_mypy_clean(service: Path) -> None:
+def test_generated_code_is_ruff_and_mypy_strict_clean(service: Path) -> None:
     ruff = run([str(BIN / "ruff"), "check", "."], service)
     assert ruff.returncode == 0, ruff.stdout
-    mypy = run([sys.executable, "-m", "mypy", "app", "tests"], service)
+    assert "strict = true" in (service / "pyproject.toml").read_text()
+    mypy = run([sys.executable, "-m", "mypy", "--strict", "app", "tests"], service)
     assert mypy.returncode == 0, mypy.stdout
 
 

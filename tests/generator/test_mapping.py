@@ -122,7 +122,13 @@ def test_an_unmappable_operation_gets_a_port_stub_and_answers_501(tmp_path: Path
     service = generate(bundle_dir, tmp_path / "svc")
     stub = service / "app" / "custom" / "operations" / "archive_project.py"
     assert stub.is_file() and "never overwritten" in stub.read_text()
-    assert "archiveProject" in (service / "app" / "ports" / "business.py").read_text()
+    assert (
+        "def handle(ctx: HookContext, params: extensions.ArchiveProjectParams) -> schemas.ArchiveResult:"
+        in stub.read_text()
+    )
+    assert "project_id: uuid.UUID" in (service / "app" / "extensions.py").read_text()
+    assert "ArchiveProjectParams" in (service / "EXTENSIONS.md").read_text()
+    assert "test_archive_project_is_implemented" in (service / "tests/custom/test_archive_project.py").read_text()
     probe = run([str(Path(__import__("sys").executable)), "-c", PROBE], service)
     assert probe.returncode == 0, probe.stdout + probe.stderr
     assert probe.stdout.strip().splitlines()[-1] == "501 NOT_IMPLEMENTED"

@@ -47,6 +47,56 @@ class ConflictError(EngineConflict):
         self.files = files
 
 
+class LegacyCustomCode(ConflictError):
+    """User-owned code written for the untyped extension API, which the typed service no longer calls."""
+
+    def __init__(self, files: list[str]) -> None:
+        Exception.__init__(
+            self,
+            "user-owned code uses the untyped extension API this generator no longer calls: "
+            + ", ".join(files)
+            + "; move rules to typed hooks in app/custom/hooks.py and give handlers the typed `handle` signature"
+            " (both in the service's EXTENSIONS.md; delete an unchanged stub to get a new one), then build again",
+        )
+        self.files = files
+
+
+LEGACY_RULES_STUB = re.sub(
+    r"\s+",
+    "",
+    '''"""Your business rules. This file is yours: the generator creates it once and never overwrites it.
+
+Each hook gets the entity name and the record; return the (possibly changed) record, or raise one of
+the errors in ``app.platform.errors`` (for example ``ValidationFailed``) to refuse the change.
+"""
+from __future__ import annotations
+from typing import Any
+Record = dict[str, Any]
+def before_create(entity: str, record: Record, subject: str) -> Record:
+    return record
+def before_update(entity: str, current: Record, updated: Record, subject: str) -> Record:
+    return updated
+def before_delete(entity: str, current: Record, subject: str) -> None:
+    return None
+''',
+)
+LEGACY_HANDLER = re.compile(r"^def handle\(\s*uow\b", re.M)
+
+
+def legacy_custom_code(repo: Path) -> list[str]:
+    """Custom rules or handlers written for the untyped API (a stock, unchanged rules.py is harmless)."""
+    found = []
+    rules = repo / "app" / "custom" / "rules.py"
+    if rules.is_file():
+        body = re.sub(r"^#.*$", "", rules.read_text(encoding="utf-8"), flags=re.M)
+        if re.sub(r"\s+", "", body) != LEGACY_RULES_STUB:
+            found.append("app/custom/rules.py")
+    for handler in sorted((repo / "app" / "custom" / "operations").glob("*.py")):
+        if LEGACY_HANDLER.search(handler.read_text(encoding="utf-8")):
+            found.append(f"app/custom/operations/{handler.name}")
+    return found
+
+
 def is_generated_service(repo: Path | None) -> bool:
     return repo is not None and (repo / MANIFEST).is_file() and (repo / LOCK / "datamodel.yaml").is_file()
 
@@ -130,6 +180,9 @@ class EvolutionEngine:
         edited = hand_edited(repo)
         if edited:
             raise ConflictError(edited)
+        legacy = legacy_custom_code(repo)
+        if legacy:
+            raise LegacyCustomCode(legacy)
         files = self._files(bundle, repo)
         base = self.base.propose(bundle, None)
         by_group: dict[str, list[PlannedFile]] = {}

@@ -44,7 +44,8 @@ def _operation_brief(bundle: Bundle, operation_id: str) -> str:
     return "\n".join(
         [
             f"Implement the operation {operation_id} ({op.method.upper()} {op.path}) behind its port.",
-            f"Edit only app/custom/operations/{fn}.py (its `handle` function) and add tests under tests/custom/.",
+            f"Edit only app/custom/operations/{fn}.py (its `handle` function) and add tests under tests/custom/;",
+            f"tests/custom/test_{fn}.py fails until the operation is implemented: replace it with tests of its rules.",
             f"Permission (already enforced by the route): {permission}.",
             "Business rules from the contract:",
             str(raw.get("description") or raw.get("summary") or "").strip(),
@@ -52,8 +53,10 @@ def _operation_brief(bundle: Bundle, operation_id: str) -> str:
             json.dumps(api.resolve_deep(request), indent=1, default=str)[:3000] if request else "(none)",
             "Responses:",
             json.dumps(responses, indent=1, default=str)[:4000],
-            "Use the unit of work's repositories with the caller's tenant (ctx.tenant_id); raise the errors in",
-            "app.platform.errors (their subclasses may set a more specific `code`) so answers use the error envelope.",
+            "Keep the typed signature of `handle` (EXTENSIONS.md lists it). Read and write through the typed",
+            "repositories in app.service_layer.<entity> over ctx.uow with the caller's tenant (ctx.tenant_id); raise",
+            "the errors in app.platform.errors (their subclasses may set a more specific `code`) so answers use the",
+            "error envelope.",
         ]
     )
 

@@ -15,11 +15,22 @@ from backend_engineer import __version__
 from backend_engineer.engines.deterministic.ir import ServiceIR, snake
 from backend_engineer.engines.deterministic.render.deploy import DEPLOY_PATHS, render_deploy
 from backend_engineer.engines.deterministic.render.docs import render_docs
+from backend_engineer.engines.deterministic.render.extensions_doc import render_extensions_doc
 from backend_engineer.engines.deterministic.render.migration import render_initial_migration
 from backend_engineer.engines.deterministic.render.orm import render_model, render_orm
 from backend_engineer.engines.deterministic.render.routes import item_locations, render_routes
 from backend_engineer.engines.deterministic.render.schemas import render_schemas
 from backend_engineer.engines.deterministic.render.service_tests import render_tests
+from backend_engineer.engines.deterministic.render.typed import (
+    render_entities,
+    render_entity_service,
+    render_extensions,
+    render_hook_tests,
+    render_hooks_stub,
+    render_operation_stub,
+    render_operation_test,
+    service_module,
+)
 from backend_engineer.spec.bundle import BUNDLE_FILES
 
 GENERATED_HEADER = (
@@ -56,49 +67,25 @@ def _with_header(path: str, text: str) -> str:
     return header + text
 
 
-def _custom_operation(op_id: str, method: str, path: str) -> str:
-    fn = snake(op_id)
-    return f'''"""{op_id} ({method.upper()} {path}): business logic the generator could not derive.
-
-Implement ``handle``. It runs inside the request's unit of work, after authentication, the permission
-check and (for mutations) Idempotency-Key handling. Return ``(status_code, body)``; raise errors from
-``app.platform.errors`` for 4xx answers. Until implemented, the route answers 501 NOT_IMPLEMENTED.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-from app.platform.errors import NotImplementedYet
-from app.service_layer.ports import UnitOfWork
-from app.service_layer.services import Context
-
-
-def handle(uow: UnitOfWork, ctx: Context, params: dict[str, Any], body: Any) -> tuple[int, Any]:
-    raise NotImplementedYet("{op_id} needs business logic: implement app/custom/operations/{fn}.py")
-'''
-
-
-def _ports(ir: ServiceIR) -> str:
-    lines = [
-        '"""Ports for operations that need business logic; app/custom/operations implements them."""',
-        "",
-        "from __future__ import annotations",
-        "",
-        "from typing import Any, Protocol",
-        "",
-        "from app.service_layer.ports import UnitOfWork",
-        "from app.service_layer.services import Context",
-        "",
-        "",
-        "class OperationHandler(Protocol):",
-        "    def __call__(self, uow: UnitOfWork, ctx: Context, params: dict[str, Any], body: Any) -> tuple[int, Any]:",
-        "        ...",
-        "",
-        "",
-        f"NEEDS_BUSINESS_LOGIC: tuple[str, ...] = {tuple(u.op.operation_id for u in ir.unmapped)!r}",
-    ]
-    return "\n".join(lines) + "\n"
+def render_typed_layer(ir: ServiceIR) -> dict[str, str]:
+    """The typed per-entity modules, the extension API, the user's stubs and the service's EXTENSIONS.md."""
+    texts = {
+        "app/domain/entities.py": render_entities(ir),
+        "app/extensions.py": render_extensions(ir),
+        "app/custom/hooks.py": render_hooks_stub(ir),
+        "app/custom/operations/__init__.py": '"""Handlers for operations that need business logic."""\n',
+        "EXTENSIONS.md": render_extensions_doc(ir),
+    }
+    for ent in ir.entities.values():
+        texts[f"app/service_layer/{service_module(ent)}.py"] = render_entity_service(ir, ent)
+    hook_tests = render_hook_tests(ir)
+    if hook_tests:
+        texts["tests/test_hooks.py"] = hook_tests
+    for u in ir.unmapped:
+        fn = snake(u.op.operation_id)
+        texts[f"app/custom/operations/{fn}.py"] = render_operation_stub(ir, u)
+        texts[f"tests/custom/test_{fn}.py"] = render_operation_test(ir, u)
+    return texts
 
 
 def render_tree(ir: ServiceIR) -> dict[str, bytes]:
@@ -106,15 +93,10 @@ def render_tree(ir: ServiceIR) -> dict[str, bytes]:
     texts["app/spec_config.py"] = _spec_config(ir)
     texts["app/domain/model.py"] = render_model(ir)
     texts["app/adapters/orm.py"] = render_orm(ir)
-    texts["app/entrypoints/api/schemas.py"] = render_schemas(ir)
+    texts["app/schemas.py"] = render_schemas(ir)
     texts["app/entrypoints/api/routes.py"] = render_routes(ir, item_locations(ir))
-    texts["app/ports/business.py"] = _ports(ir)
     texts["migrations/versions/0001_initial.py"] = render_initial_migration(ir)
-    texts["app/custom/operations/__init__.py"] = '"""Handlers for operations that need business logic."""\n'
-    for u in ir.unmapped:
-        texts[f"app/custom/operations/{snake(u.op.operation_id)}.py"] = _custom_operation(
-            u.op.operation_id, u.op.method, u.op.path
-        )
+    texts.update(render_typed_layer(ir))
     for pkg in (
         "app",
         "app/domain",
@@ -123,7 +105,6 @@ def render_tree(ir: ServiceIR) -> dict[str, bytes]:
         "app/entrypoints",
         "app/entrypoints/api",
         "app/platform",
-        "app/ports",
         "app/custom",
     ):
         texts.setdefault(f"{pkg}/__init__.py", "")

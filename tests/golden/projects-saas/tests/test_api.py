@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -64,7 +66,7 @@ def test_other_tenants_get_404_everywhere(client: TestClient, auth: Auth, entity
         if action not in CASES[entity]:
             continue
         method = CASES[entity][action]["method"]
-        kwargs: dict = {"headers": auth(tenant_id=other, key=new_key())}
+        kwargs: dict[str, Any] = {"headers": auth(tenant_id=other, key=new_key())}
         if action == "update":
             kwargs["json"] = CASES[entity]["update"]["body"]
         response = client.request(method.upper(), item_path(entity, action, record), **kwargs)

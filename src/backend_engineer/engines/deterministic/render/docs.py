@@ -131,7 +131,8 @@ ignore = ["B008"]
 
 [tool.mypy]
 python_version = "3.11"
-disallow_untyped_defs = true
+strict = true
+files = ["app", "tests"]
 ignore_missing_imports = true
 warn_unused_ignores = true
 exclude = ["migrations/"]

@@ -1,4 +1,4 @@
-"""app/entrypoints/api/schemas.py: Pydantic v2 request models from the contract's component schemas."""
+"""app/schemas.py: Pydantic v2 request and response models from the contract's component schemas."""
 
 from __future__ import annotations
 
@@ -77,9 +77,12 @@ def py_type(api: ApiContract, schema: Any, imports: set[str]) -> str:
 
 def render_schemas(ir: ServiceIR) -> str:
     api = ir.api
-    names = sorted(
-        {o.body_schema for o in ir.operations if o.body_schema} | {u.body_schema for u in ir.unmapped if u.body_schema}
-    )
+    from backend_engineer.engines.deterministic.render.typed import response_schemas
+
+    requests = {o.body_schema for o in ir.operations if o.body_schema} | {
+        u.body_schema for u in ir.unmapped if u.body_schema
+    }
+    names = sorted(requests | response_schemas(ir))
     components = api.doc.get("components", {}).get("schemas", {})
     imports: set[str] = set()
     classes = []
@@ -90,7 +93,8 @@ def render_schemas(ir: ServiceIR) -> str:
         forbid = schema.get("additionalProperties") is False or True
         body = [
             f"class {name}(BaseModel):",
-            f'    """Request body `{name}` from the contract; unknown fields are rejected."""',
+            f'    """{"Request body" if name in requests else "Response body"} `{name}` from the contract; '
+            'unknown fields are rejected."""',
             "",
             f'    model_config = ConfigDict(extra="{"forbid" if forbid else "ignore"}", strict=False)',
             "",
@@ -143,7 +147,8 @@ def render_schemas(ir: ServiceIR) -> str:
             ]
         classes.append("\n".join(body))
     header = [
-        '"""Request models generated from the contract. Unknown fields are rejected (mass-assignment guard)."""',
+        '"""Request and response models generated from the contract. Unknown fields are rejected (mass-assignment',
+        'guard). Regenerated on every build; do not edit."""',
         "",
         "from __future__ import annotations",
         "",
@@ -167,5 +172,7 @@ def render_schemas(ir: ServiceIR) -> str:
         if n + ("(" if n in ("Field", "field_validator", "model_validator") else "") in text
         or (n in ("BaseModel", "ConfigDict") and classes)
     ]
+    if not classes:
+        return "\n".join(header[:-1]) + "\n"
     header += [*std, "", f"from pydantic import {', '.join(sorted(pyd, key=str.lower))}", "", ""]
     return "\n".join(header) + "\n\n\n".join(classes) + "\n"

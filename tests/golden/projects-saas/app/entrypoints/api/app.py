@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMiddleware)
     app.include_router(router)
     _probes(app, container)
-    contract = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
+    contract: dict[str, Any] = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
 
     def openapi() -> dict[str, Any]:
         return contract

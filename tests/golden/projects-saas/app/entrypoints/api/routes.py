@@ -9,9 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
-from app.entrypoints.api import handlers, schemas
+from app import schemas
+from app.entrypoints.api import handlers
 from app.entrypoints.api.deps import guard
 from app.platform.security import Principal
+from app.service_layer import comment as comment_service
+from app.service_layer import project as project_service
+from app.service_layer import task as task_service
+from app.service_layer import webhook_endpoint as webhook_endpoint_service
 
 router = APIRouter()
 
@@ -25,11 +30,12 @@ def list_projects(
     status: str | None = None,
 ) -> Response:
     """listProjects: list Project."""
+    filters = project_service.ProjectFilters(status=handlers.query_enum("status", status, ("active", "archived")))
     return handlers.handle_list(
         request,
         principal,
         "Project",
-        filters={"status": handlers.query_enum("status", status, ("active", "archived"))},
+        lambda uow, ctx, after, size: project_service.list_page(uow, ctx, filters=filters, after=after, limit=size),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -49,6 +55,7 @@ def create_project(
         "createProject",
         "Project",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: project_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="/v1/projects/{id}",
     )
@@ -61,7 +68,10 @@ def get_project(
     project_id: str,
 ) -> Response:
     """getProject: get Project."""
-    return handlers.handle_get(request, principal, "getProject", "Project", handlers.parse_id(project_id))
+    item_id = handlers.parse_id(project_id)
+    return handlers.handle_get(
+        request, principal, "getProject", lambda uow, ctx: project_service.get(uow, ctx, item_id)
+    )
 
 
 @router.delete("/v1/projects/{project_id}", operation_id="deleteProject", status_code=204)
@@ -72,12 +82,13 @@ def delete_project(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteProject: delete Project."""
+    item_id = handlers.parse_id(project_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteProject",
-        "Project",
-        handlers.parse_id(project_id),
+        item_id,
+        lambda uow, ctx: project_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )
 
@@ -92,15 +103,16 @@ def update_project(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """updateProject: update Project."""
+    item_id = handlers.parse_id(project_id)
     return handlers.handle_update(
         request,
         principal,
         "updateProject",
         "Project",
-        handlers.parse_id(project_id),
+        item_id,
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: project_service.update(uow, ctx, item_id, body, if_match=if_match),
         handlers.idempotency_key(idempotency_key),
-        if_match,
     )
 
 
@@ -115,15 +127,18 @@ def list_tasks(
     priority: str | None = None,
 ) -> Response:
     """listTasks: list Task."""
+    parent_id = handlers.parse_id(project_id)
+    filters = task_service.TaskFilters(
+        status=handlers.query_enum("status", status, ("todo", "in_progress", "done")),
+        priority=handlers.query_int("priority", priority, 1, 5),
+    )
     return handlers.handle_list(
         request,
         principal,
         "Task",
-        parent_id=handlers.parse_id(project_id),
-        filters={
-            "status": handlers.query_enum("status", status, ("todo", "in_progress", "done")),
-            "priority": handlers.query_int("priority", priority, 1, 5),
-        },
+        lambda uow, ctx, after, size: task_service.list_page(
+            uow, ctx, project_id=parent_id, filters=filters, after=after, limit=size
+        ),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -138,14 +153,16 @@ def create_task(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """createTask: create Task."""
+    parent_id = handlers.parse_id(project_id)
     return handlers.handle_create(
         request,
         principal,
         "createTask",
         "Task",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: task_service.create(uow, ctx, body, project_id=parent_id),
         handlers.idempotency_key(idempotency_key),
-        parent_id=handlers.parse_id(project_id),
+        parent_id=parent_id,
         location="/v1/tasks/{id}",
     )
 
@@ -157,7 +174,8 @@ def get_task(
     task_id: str,
 ) -> Response:
     """getTask: get Task."""
-    return handlers.handle_get(request, principal, "getTask", "Task", handlers.parse_id(task_id))
+    item_id = handlers.parse_id(task_id)
+    return handlers.handle_get(request, principal, "getTask", lambda uow, ctx: task_service.get(uow, ctx, item_id))
 
 
 @router.delete("/v1/tasks/{task_id}", operation_id="deleteTask", status_code=204)
@@ -168,8 +186,14 @@ def delete_task(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteTask: delete Task."""
+    item_id = handlers.parse_id(task_id)
     return handlers.handle_delete(
-        request, principal, "deleteTask", "Task", handlers.parse_id(task_id), handlers.idempotency_key(idempotency_key)
+        request,
+        principal,
+        "deleteTask",
+        item_id,
+        lambda uow, ctx: task_service.delete(uow, ctx, item_id),
+        handlers.idempotency_key(idempotency_key),
     )
 
 
@@ -183,15 +207,16 @@ def update_task(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """updateTask: update Task."""
+    item_id = handlers.parse_id(task_id)
     return handlers.handle_update(
         request,
         principal,
         "updateTask",
         "Task",
-        handlers.parse_id(task_id),
+        item_id,
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: task_service.update(uow, ctx, item_id, body, if_match=if_match),
         handlers.idempotency_key(idempotency_key),
-        if_match,
     )
 
 
@@ -204,12 +229,15 @@ def list_comments(
     limit: str | None = None,
 ) -> Response:
     """listComments: list Comment."""
+    parent_id = handlers.parse_id(task_id)
+    filters = comment_service.CommentFilters()
     return handlers.handle_list(
         request,
         principal,
         "Comment",
-        parent_id=handlers.parse_id(task_id),
-        filters={},
+        lambda uow, ctx, after, size: comment_service.list_page(
+            uow, ctx, task_id=parent_id, filters=filters, after=after, limit=size
+        ),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -224,14 +252,16 @@ def create_comment(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """createComment: create Comment."""
+    parent_id = handlers.parse_id(task_id)
     return handlers.handle_create(
         request,
         principal,
         "createComment",
         "Comment",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: comment_service.create(uow, ctx, body, task_id=parent_id),
         handlers.idempotency_key(idempotency_key),
-        parent_id=handlers.parse_id(task_id),
+        parent_id=parent_id,
         location="",
     )
 
@@ -244,8 +274,16 @@ def list_webhooks(
     limit: str | None = None,
 ) -> Response:
     """listWebhooks: list WebhookEndpoint."""
+    filters = webhook_endpoint_service.WebhookEndpointFilters()
     return handlers.handle_list(
-        request, principal, "WebhookEndpoint", filters={}, cursor=cursor, limit=handlers.query_limit(limit)
+        request,
+        principal,
+        "WebhookEndpoint",
+        lambda uow, ctx, after, size: webhook_endpoint_service.list_page(
+            uow, ctx, filters=filters, after=after, limit=size
+        ),
+        cursor=cursor,
+        limit=handlers.query_limit(limit),
     )
 
 
@@ -263,6 +301,7 @@ def create_webhook(
         "createWebhook",
         "WebhookEndpoint",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: webhook_endpoint_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="",
     )
@@ -276,11 +315,12 @@ def delete_webhook(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteWebhook: delete WebhookEndpoint."""
+    item_id = handlers.parse_id(webhook_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteWebhook",
-        "WebhookEndpoint",
-        handlers.parse_id(webhook_id),
+        item_id,
+        lambda uow, ctx: webhook_endpoint_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )
