@@ -12,13 +12,15 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from backend_engineer import __version__
+from backend_engineer.engines.deterministic import regex_values
 from backend_engineer.engines.deterministic.ir import ServiceIR, snake
-from backend_engineer.engines.deterministic.render.docs import render_docs
+from backend_engineer.engines.deterministic.render.docs import USER_OWNED_PREFIXES, render_docs
 from backend_engineer.engines.deterministic.render.migration import render_initial_migration
 from backend_engineer.engines.deterministic.render.orm import render_model, render_orm
 from backend_engineer.engines.deterministic.render.routes import item_locations, render_routes
 from backend_engineer.engines.deterministic.render.schemas import render_schemas
 from backend_engineer.engines.deterministic.render.service_tests import render_tests
+from backend_engineer.engines.deterministic.render.settings import render_config
 from backend_engineer.spec.bundle import BUNDLE_FILES
 
 GENERATED_HEADER = (
@@ -26,7 +28,6 @@ GENERATED_HEADER = (
     "# Custom code belongs in app/custom/ (yours, never overwritten).\n"
 )
 USER_HEADER = "# Created once by backend-engineer. This file is yours: it is never overwritten.\n"
-USER_OWNED_PREFIXES = ("app/custom/", "tests/custom/")
 MANIFEST = ".backend-engineer/manifest.json"
 
 
@@ -100,6 +101,8 @@ def _ports(ir: ServiceIR) -> str:
 def render_tree(ir: ServiceIR) -> dict[str, bytes]:
     texts: dict[str, str] = dict(_kit())
     texts["app/spec_config.py"] = _spec_config(ir)
+    texts["app/config.py"] = render_config(ir)
+    texts["tests/values.py"] = Path(regex_values.__file__).read_text(encoding="utf-8")
     texts["app/domain/model.py"] = render_model(ir)
     texts["app/adapters/orm.py"] = render_orm(ir)
     texts["app/entrypoints/api/schemas.py"] = render_schemas(ir)
