@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from app.adapters.db import rls_bypass_role
 from app.bootstrap import Container, bootstrap
 from app.config import Settings
 from app.entrypoints.api.middleware import RequestMiddleware
@@ -25,7 +26,7 @@ from app.platform.logging import configure_logging, get_logger
 from app.platform.metrics import METRICS
 from app.spec_config import CORS_ORIGINS, DOMAIN_KPIS, HEALTH, METRICS_PATH, SERVICE_TITLE, SERVICE_VERSION
 
-CONTRACT_PATH = Path(__file__).resolve().parents[2] / "contract.json"
+CONTRACT_PATH = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 log = get_logger("app")
 
 
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.draining = False
-        log.info("started", extra={"port": settings.api_port})
+        log.info("started", extra={"host": settings.api_host, "port": settings.api_port})
+        warn_if_rls_is_bypassed(container.engine)
         yield
         app.state.draining = True
         log.info(
@@ -70,6 +72,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def warn_if_rls_is_bypassed(engine: sa.Engine) -> None:
+    """Row-level security does not apply to superusers or BYPASSRLS roles: say so loudly at start-up."""
+    try:
+        role = rls_bypass_role(engine)
+    except sa.exc.SQLAlchemyError:
+        return
+    if role is not None:
+        log.warning(
+            "the database role bypasses row-level security (SUPERUSER or BYPASSRLS): tenant isolation "
+            "rests on the service's queries alone; connect as a role without them (README: PostgreSQL)",
+            extra={"db_role": role},
+        )
+
+
 def _probes(app: FastAPI, container: Container) -> None:
     @app.get(HEALTH["liveness"], operation_id="healthz", include_in_schema=False)
     def healthz() -> Response:
@@ -92,6 +108,8 @@ def _probes(app: FastAPI, container: Container) -> None:
                 checks["redis"] = "down"
         if request.app.state.draining:
             checks["shutdown"] = "draining"
+        if request.app.state.draining:
+            return envelope(503, "UNAVAILABLE", "draining: the service is shutting down", {"checks": checks})
         if any(v != "ok" for v in checks.values()):
             return envelope(503, "UNAVAILABLE", "a dependency is not ready", {"checks": checks})
         return JSONResponse({"status": "ok", "checks": checks})
