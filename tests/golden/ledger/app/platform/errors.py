@@ -160,6 +160,11 @@ def install_error_handlers(app: FastAPI) -> None:
     for error in DB_UNAVAILABLE:
         app.add_exception_handler(error, _database_unavailable)
 
+    @app.exception_handler(sa.exc.DataError)
+    async def _unstorable(_: Request, exc: sa.exc.DataError) -> Response:
+        log.warning("the database refused a value", extra={"error_type": type(exc.orig).__name__})
+        return envelope(422, "VALIDATION_FAILED", "a value in the request cannot be stored (out of range or malformed)")
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> Response:
         log.error("unhandled error", extra={"error_type": type(exc).__name__})

@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(64), nullable=False),
         sa.Column("name", sa.String(120), nullable=False),
         sa.Column("holder_email", sa.String(320), nullable=True),
-        sa.Column("balance", sa.Integer(), nullable=False, server_default=sa.text("0")),
+        sa.Column("balance", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),

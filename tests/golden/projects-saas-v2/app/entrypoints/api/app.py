@@ -24,7 +24,15 @@ from app.entrypoints.api.routes import router
 from app.platform.errors import envelope, install_error_handlers
 from app.platform.logging import configure_logging, get_logger
 from app.platform.metrics import METRICS
-from app.spec_config import CORS_ORIGINS, DOMAIN_KPIS, HEALTH, METRICS_PATH, SERVICE_TITLE, SERVICE_VERSION
+from app.spec_config import (
+    CORRELATION_HEADER,
+    CORS_ORIGINS,
+    DOMAIN_KPIS,
+    HEALTH,
+    METRICS_PATH,
+    SERVICE_TITLE,
+    SERVICE_VERSION,
+)
 
 CONTRACT_PATH = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 log = get_logger("app")
@@ -58,12 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=list(CORS_ORIGINS),
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Location", "Retry-After", "X-Correlation-ID"],
+        expose_headers=["ETag", "Location", "Retry-After", CORRELATION_HEADER],
     )
     app.add_middleware(RequestMiddleware)
     app.include_router(router)
     _probes(app, container)
-    contract = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
+    contract: dict[str, Any] = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
 
     def openapi() -> dict[str, Any]:
         return contract
