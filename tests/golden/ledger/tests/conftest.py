@@ -94,20 +94,19 @@ def headers_for(tenant: str, roles: tuple[str, ...], key: str | None = None, **e
 @pytest.fixture
 def auth(tenant: str) -> Auth:
     """Headers for a caller: ``auth(op="createProject")`` uses a role that holds that operation's permission
-    (tests/cases.py OPERATION_ROLE, from security.yaml); ``auth("viewer")`` names the roles."""
+    (tests/cases.py OPERATION_ROLE, from security.yaml); ``auth("viewer")`` names the roles; ``auth()`` is a
+    caller with every role of security.yaml. The generated tests always name the operation or the role."""
 
     def headers(
         *roles: str, op: str | None = None, tenant_id: str | None = None, key: str | None = None, **extra: str
     ) -> dict[str, str]:
         from tests.cases import OPERATION_ROLE
 
-        if not roles:
-            if op is None:
-                raise TypeError("name the operation (op=...) or the roles the caller has")
+        if op is not None and not roles:
             if op not in OPERATION_ROLE:
                 pytest.fail(f"no role in security.yaml holds the permission of {op}")
             roles = (OPERATION_ROLE[op],)
-        return headers_for(tenant_id or tenant, roles, key, **extra)
+        return headers_for(tenant_id or tenant, roles or tuple(ROLES), key, **extra)
 
     return headers
 
