@@ -50,8 +50,8 @@ def env_settings(ir: ServiceIR) -> list[EnvSetting]:
             "database_url",
             "str",
             "sqlite:///./service.db",
-            "SQLAlchemy URL; `postgresql+psycopg://user:password@host/db` in production (a role without "
-            "SUPERUSER or BYPASSRLS)",
+            "SQLAlchemy URL; `postgresql+psycopg://...` in production, as a role without SUPERUSER or BYPASSRLS "
+            "(README: PostgreSQL)",
         ),
         EnvSetting(
             auth.secret.env if auth and auth.secret else "JWT_SECRET",
