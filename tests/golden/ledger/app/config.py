@@ -35,8 +35,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "database_url",
         "str",
         "sqlite:///./service.db",
-        "SQLAlchemy URL; `postgresql+psycopg://user:password@host/db` in production (a role without"
-        " SUPERUSER or BYPASSRLS)",
+        "SQLAlchemy URL; `postgresql+psycopg://...` in production, as a role without SUPERUSER or "
+        "BYPASSRLS (README: PostgreSQL)",
     ),
     EnvVar(
         "JWT_SECRET",
