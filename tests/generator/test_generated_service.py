@@ -1,4 +1,4 @@
-"""Generate projects-saas, then run the service's own suite, ruff and mypy inside it."""
+"""Generate every buildable example, then run the service's own suite, ruff and mypy inside it."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
-from tests.generator.support import BIN, generate, pytest_in, run
+from tests.generator.conftest import BUILDABLE, Generated
+from tests.generator.support import BIN, pytest_in, run
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(EXAMPLES / "projects-saas", tmp_path_factory.mktemp("svc") / "projects")
+def service(generated: Generated) -> Path:
+    return generated.service("projects-saas")
 
 
 def _counts(service: Path) -> tuple[int, int, int]:
@@ -24,22 +24,30 @@ def _counts(service: Path) -> tuple[int, int, int]:
     return total - failures - errors - skipped, failures + errors, skipped
 
 
-def test_generated_suite_passes_on_sqlite(service: Path) -> None:
+@pytest.mark.parametrize("example", BUILDABLE)
+def test_generated_suite_passes_on_sqlite(generated: Generated, example: str) -> None:
+    service = generated.service(example)
     result = pytest_in(service)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    passed, failed, skipped = _counts(service)
-    assert failed == 0 and passed >= 90, (passed, failed, skipped)
+    passed, failed, _skipped = _counts(service)
+    assert failed == 0 and passed >= 40, (passed, failed)
 
 
 @pytest.mark.postgres
-def test_generated_suite_passes_on_postgresql(service: Path, postgres_url: str) -> None:
+@pytest.mark.parametrize("example", BUILDABLE)
+def test_generated_suite_passes_on_postgresql(generated: Generated, example: str, postgres_url: str) -> None:
+    service = generated.service(example)
     result = pytest_in(service, {"TEST_DATABASE_URL": postgres_url})
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     passed, failed, skipped = _counts(service)
-    assert failed == 0 and skipped == 0 and passed >= 95, (passed, failed, skipped)
+    assert failed == 0 and passed >= 40, (passed, failed, skipped)
+    skipped_rls = "RLS needs PostgreSQL" in (service / "junit.xml").read_text()
+    assert not skipped_rls, "the row-level security tests must run on PostgreSQL"
 
 
-def test_generated_code_is_ruff_and_mypy_strict_clean(service: Path) -> None:
+@pytest.mark.parametrize("example", BUILDABLE)
+def test_generated_code_is_ruff_and_mypy_strict_clean(generated: Generated, example: str) -> None:
+    service = generated.service(example)
     ruff = run([str(BIN / "ruff"), "check", "."], service)
     assert ruff.returncode == 0, ruff.stdout
     assert "strict = true" in (service / "pyproject.toml").read_text()

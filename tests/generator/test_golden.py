@@ -1,47 +1,55 @@
-"""The generated tree for projects-saas is committed under tests/golden and compared byte for byte.
+"""The generated tree of every buildable example is committed under tests/golden/<example> and compared byte
+for byte; tests/generator/test_generated_service.py runs the same files (the golden output is also run).
 
-Refresh it with ``BE_UPDATE_GOLDEN=1 pytest tests/generator/test_golden.py`` and review the diff.
+Refresh with ``BE_UPDATE_GOLDEN=1 pytest tests/generator/test_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
+
+import pytest
 
 from backend_engineer.engines.deterministic.engine import render_service
-from backend_engineer.spec.bundle import load_bundle
+from backend_engineer.intake.gate import run_intake
 from tests.conftest import EXAMPLES, ROOT
+from tests.generator.conftest import BUILDABLE, INTAKE_BLOCKED, Generated
 from tests.generator.support import write_tree
 
-GOLDEN = ROOT / "tests" / "golden" / "projects-saas"
+GOLDEN = ROOT / "tests" / "golden"
 
 
-def _rendered() -> dict[str, bytes]:
-    bundle = load_bundle(EXAMPLES / "projects-saas").bundle
+@pytest.mark.parametrize("example", BUILDABLE)
+def test_rendering_is_deterministic(generated: Generated, example: str) -> None:
+    _report, bundle = run_intake(EXAMPLES / example)
     assert bundle is not None
-    return render_service(bundle)
+    assert render_service(bundle) == generated.files(example)
 
 
-def test_rendering_is_deterministic() -> None:
-    assert _rendered() == _rendered()
-
-
-def test_generated_tree_matches_the_golden_copy() -> None:
-    files = _rendered()
+@pytest.mark.parametrize("example", BUILDABLE)
+def test_generated_tree_matches_the_golden_copy(generated: Generated, example: str) -> None:
+    files = generated.files(example)
+    golden = GOLDEN / example
     if os.environ.get("BE_UPDATE_GOLDEN") == "1":
-        shutil.rmtree(GOLDEN, ignore_errors=True)
-        write_tree(files, GOLDEN)
-    on_disk = {str(p.relative_to(GOLDEN)): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()}
+        shutil.rmtree(golden, ignore_errors=True)
+        write_tree(files, golden)
+    on_disk = {p.relative_to(golden).as_posix(): p.read_bytes() for p in golden.rglob("*") if p.is_file()}
     assert sorted(on_disk) == sorted(files), "files added or removed: refresh with BE_UPDATE_GOLDEN=1"
     changed = [p for p in files if on_disk[p] != files[p]]
-    assert not changed, f"generated files differ from tests/golden: {changed[:10]}"
+    assert not changed, f"generated files differ from tests/golden/{example}: {changed[:10]}"
 
 
-def test_the_lock_copies_the_bundle() -> None:
-    bundle = load_bundle(EXAMPLES / "projects-saas").bundle
-    assert bundle is not None
-    files = render_service(bundle)
-    for name in ("openapi.yaml", "datamodel.yaml", "security.yaml"):
-        assert files[f".backend-engineer/bundle/{name}"] == (EXAMPLES / "projects-saas" / name).read_bytes()
-    assert Path(GOLDEN / ".backend-engineer" / "manifest.json").is_file()
+@pytest.mark.parametrize("example", BUILDABLE)
+def test_the_lock_copies_the_bundle(generated: Generated, example: str) -> None:
+    files = generated.files(example)
+    for source in sorted((EXAMPLES / example).glob("*.yaml")):
+        assert files[f".backend-engineer/bundle/{source.name}"] == source.read_bytes()
+    assert (GOLDEN / example / ".backend-engineer" / "manifest.json").is_file()
+
+
+def test_every_example_is_either_buildable_or_blocked_by_intake() -> None:
+    for name in INTAKE_BLOCKED:
+        report, _ = run_intake(EXAMPLES / name)
+        assert not report.ok and report.blockers, f"{name} is meant to be blocked by the intake gate"
+    assert sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()) == sorted(BUILDABLE), "one golden tree per example"

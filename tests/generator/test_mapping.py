@@ -19,7 +19,6 @@ CONTRACT_FILES = (
     ".backend-engineer/bundle/openapi.yaml",
     ".backend-engineer/manifest.json",
     "docs/openapi.json",
-    "app/contract.json",
 )
 
 

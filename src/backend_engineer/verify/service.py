@@ -52,12 +52,19 @@ class RunningService:
         return jwt.encode(payload, self.secret, algorithm=auth.algorithms[0] if auth.algorithms else "HS256")
 
     def admin_roles(self) -> list[str]:
+        """The fewest roles (greedy) whose permissions together cover every operation, one role when one does."""
         authz = self.bundle.security.authorization if self.bundle.security else None
         if authz is None:
             return []
         needed = set(authz.operations.values())
-        best = max(authz.roles.items(), key=lambda kv: len(set(kv[1]) & needed), default=("", []))
-        return [best[0]] if best[0] else []
+        chosen: list[str] = []
+        while needed:
+            best = max(authz.roles.items(), key=lambda kv: len(set(kv[1]) & needed), default=("", []))
+            if not best[0] or not set(best[1]) & needed:
+                break
+            chosen.append(best[0])
+            needed -= set(best[1])
+        return chosen
 
 
 def free_port() -> int:
@@ -83,6 +90,7 @@ def _env(bundle: Bundle, secret: str, db_url: str, port: int) -> dict[str, str]:
             (auth.secret.env if auth and auth.secret else "JWT_SECRET"): secret,
             "WEBHOOK_SIGNING_SECRET": secrets.token_hex(16),
             "RATE_LIMIT_SCALE": "1000",
+            "SHUTDOWN_DRAIN_SECONDS": "0",
         }
     )
     return env

@@ -12,9 +12,10 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from backend_engineer import __version__
+from backend_engineer.engines.deterministic import regex_values
 from backend_engineer.engines.deterministic.ir import ServiceIR, snake
 from backend_engineer.engines.deterministic.render.deploy import DEPLOY_PATHS, render_deploy
-from backend_engineer.engines.deterministic.render.docs import render_docs
+from backend_engineer.engines.deterministic.render.docs import USER_OWNED_PREFIXES, render_docs
 from backend_engineer.engines.deterministic.render.extensions_doc import render_extensions_doc
 from backend_engineer.engines.deterministic.render.migration import render_initial_migration
 from backend_engineer.engines.deterministic.render.orm import render_model, render_orm
@@ -31,6 +32,7 @@ from backend_engineer.engines.deterministic.render.typed import (
     render_operation_test,
     service_module,
 )
+from backend_engineer.engines.deterministic.render.settings import render_config
 from backend_engineer.spec.bundle import BUNDLE_FILES
 
 GENERATED_HEADER = (
@@ -38,7 +40,6 @@ GENERATED_HEADER = (
     "# Custom code belongs in app/custom/ (yours, never overwritten).\n"
 )
 USER_HEADER = "# Created once by backend-engineer. This file is yours: it is never overwritten.\n"
-USER_OWNED_PREFIXES = ("app/custom/", "tests/custom/")
 SCAFFOLD_PREFIXES = DEPLOY_PATHS
 """Files the user may edit after the first generation: regeneration updates them only while they are unedited,
 and otherwise keeps the user's version and reports the new rendering (see evolution.scaffold)."""
@@ -91,6 +92,8 @@ def render_typed_layer(ir: ServiceIR) -> dict[str, str]:
 def render_tree(ir: ServiceIR) -> dict[str, bytes]:
     texts: dict[str, str] = dict(_kit())
     texts["app/spec_config.py"] = _spec_config(ir)
+    texts["app/config.py"] = render_config(ir)
+    texts["tests/values.py"] = Path(regex_values.__file__).read_text(encoding="utf-8")
     texts["app/domain/model.py"] = render_model(ir)
     texts["app/adapters/orm.py"] = render_orm(ir)
     texts["app/schemas.py"] = render_schemas(ir)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from app.spec_config import JWT
+from app.spec_config import JWT, ROLES
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-" + "x" * 32
@@ -82,19 +83,50 @@ def tenant() -> str:
     return f"tenant-{uuid.uuid4().hex[:12]}"
 
 
+def headers_for(tenant: str, roles: tuple[str, ...], key: str | None = None, **extra: str) -> dict[str, str]:
+    out = {"Authorization": f"Bearer {make_token(tenant, roles)}"}
+    if key is not None:
+        out["Idempotency-Key"] = key
+    out.update(extra)
+    return out
+
+
 @pytest.fixture
 def auth(tenant: str) -> Auth:
-    def headers(*roles: str, tenant_id: str | None = None, key: str | None = None, **extra: str) -> dict[str, str]:
-        from tests.cases import ADMIN_ROLES
+    """Headers for a caller: ``auth(op="createProject")`` uses a role that holds that operation's permission
+    (tests/cases.py OPERATION_ROLE, from security.yaml); ``auth("viewer")`` names the roles; ``auth()`` is a
+    caller with every role of security.yaml. The generated tests always name the operation or the role."""
 
-        chosen = roles or ADMIN_ROLES
-        out = {"Authorization": f"Bearer {make_token(tenant_id or tenant, tuple(chosen))}"}
-        if key is not None:
-            out["Idempotency-Key"] = key
-        out.update(extra)
-        return out
+    def headers(
+        *roles: str, op: str | None = None, tenant_id: str | None = None, key: str | None = None, **extra: str
+    ) -> dict[str, str]:
+        from tests.cases import OPERATION_ROLE
+
+        if op is not None and not roles:
+            if op not in OPERATION_ROLE:
+                pytest.fail(f"no role in security.yaml holds the permission of {op}")
+            roles = (OPERATION_ROLE[op],)
+        return headers_for(tenant_id or tenant, roles or tuple(ROLES), key, **extra)
 
     return headers
+
+
+def _role_fixture(role: str) -> Callable[[str], Auth]:
+    def fixture(tenant: str) -> Auth:
+        def headers(tenant_id: str | None = None, key: str | None = None, **extra: str) -> dict[str, str]:
+            return headers_for(tenant_id or tenant, (role,), key, **extra)
+
+        return headers
+
+    fixture.__doc__ = f"Headers for a caller whose only role is {role!r}."
+    return fixture
+
+
+for _role in ROLES:
+    # One fixture per role of security.yaml: as_<role>.
+    globals()[f"as_{re.sub(r'[^0-9a-zA-Z_]', '_', _role)}"] = pytest.fixture(
+        _role_fixture(_role), name=f"as_{re.sub(r'[^0-9a-zA-Z_]', '_', _role)}"
+    )
 
 
 def new_key() -> str:

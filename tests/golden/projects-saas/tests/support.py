@@ -11,16 +11,52 @@ from fastapi.testclient import TestClient
 
 from tests.cases import CASES
 from tests.conftest import Auth, new_key
+from tests.values import sample_regex, sample_text
+
+
+def unique_value(spec: dict[str, Any], field: str, tag: str) -> str:
+    """A value for a unique-indexed field that honours its pattern, format and length, distinct per tag."""
+    if spec["pattern"]:
+        return sample_regex(spec["pattern"], tag, spec["min"], spec["max"])
+    if spec["format"] == "email":
+        return f"{field.replace('_', '.')}.{tag}@example.com"
+    return sample_text(tag, spec["min"], spec["max"], stem=field.replace("_", " "))
 
 
 def body_for(entity: str, minimal: bool = False, suffix: str | None = None) -> dict[str, Any]:
     case = CASES[entity]
     body = dict(case["create"]["minimal" if minimal else "body"])
     tag = suffix or uuid.uuid4().hex[:8]
-    for name in case["vary"]:
-        if isinstance(body.get(name), str):
-            body[name] = f"{body[name][:40]} {tag}"
+    for name, spec in case["vary"].items():
+        if name in body:
+            body[name] = unique_value(spec, name, tag)
     return body
+
+
+def op_of(entity: str, action: str) -> str:
+    return str(CASES[entity][action]["op"])
+
+
+def post_create(
+    client: TestClient,
+    auth: Auth,
+    entity: str,
+    *,
+    tenant_id: str | None = None,
+    body: dict[str, Any] | None = None,
+    parent_id: str | None = None,
+) -> tuple[Any, str | None]:
+    """POST the create operation (creating parents first); the response and the parent id."""
+    case = CASES[entity]
+    if case["parent"] and parent_id is None:
+        parent_id = create(client, auth, case["parent"], tenant_id=tenant_id)[CASES[case["parent"]]["pk"]]
+    path = case["create"]["path"].format(parent=parent_id)
+    response = client.post(
+        path,
+        json=body if body is not None else body_for(entity),
+        headers=auth(op=op_of(entity, "create"), tenant_id=tenant_id, key=new_key()),
+    )
+    return response, parent_id
 
 
 def create(
@@ -32,13 +68,7 @@ def create(
     body: dict[str, Any] | None = None,
     parent_id: str | None = None,
 ) -> dict[str, Any]:
-    case = CASES[entity]
-    if case["parent"] and parent_id is None:
-        parent_id = create(client, auth, case["parent"], tenant_id=tenant_id)[CASES[case["parent"]]["pk"]]
-    path = case["create"]["path"].format(parent=parent_id)
-    response = client.post(
-        path, json=body if body is not None else body_for(entity), headers=auth(tenant_id=tenant_id, key=new_key())
-    )
+    response, parent_id = post_create(client, auth, entity, tenant_id=tenant_id, body=body, parent_id=parent_id)
     assert response.status_code == 201, response.text
     record: dict[str, Any] = response.json()
     record["_parent"] = parent_id
@@ -54,15 +84,13 @@ def is_envelope(payload: Any) -> bool:
     return isinstance(error, dict) and {"code", "message", "correlation_id"} <= set(error)
 
 
-def mutate(body: dict[str, Any]) -> dict[str, Any]:
-    """The same body with one value changed, still valid."""
-    for key, value in body.items():
-        if isinstance(value, bool):
-            return {**body, key: not value}
-    for key, value in body.items():
-        if isinstance(value, str) and "@" not in value and "://" not in value and len(value) > 1:
-            return {**body, key: value[:-1] + ("y" if value[-1] != "y" else "z")}
-    for key, value in body.items():
-        if isinstance(value, str) and "://" in value:
-            return {**body, key: value + "x"}
-    raise AssertionError("no field to change in the sample body")
+def mutate(entity: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The same body with one value changed to another valid value (from the contract)."""
+    alternatives = CASES[entity]["create"]["alt"]
+    for key, value in alternatives.items():
+        if key in body and body[key] != value:
+            return {**body, key: value}
+    for name, spec in CASES[entity]["vary"].items():
+        if name in body:
+            return {**body, name: unique_value(spec, name, uuid.uuid4().hex[:8])}
+    raise AssertionError(f"the contract leaves no field of {entity} to change")

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
@@ -27,10 +28,11 @@ from app.spec_config import (
     MAX_BODY_BYTES,
     PII_FIELDS,
     PORT_ENV,
+    ROLES,
     SHUTDOWN_GRACE_SECONDS,
     RateLimitRule,
 )
-from tests.cases import CASES, ENTITY_ORDER
+from tests.cases import CASES, ENTITY_ORDER, OPERATION_ROLE, OPERATIONS
 from tests.conftest import SECRET, Auth, new_key
 from tests.support import body_for, create, is_envelope
 
@@ -44,11 +46,40 @@ def test_probes(client: TestClient) -> None:
     assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
 
 
+def _dead_databases(tmp_path: Path) -> list[str]:
+    """A SQLite file that cannot be opened, and a PostgreSQL port nothing listens on."""
+    return [
+        f"sqlite:///{tmp_path}/missing/dir/db.sqlite",
+        f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/gone?connect_timeout=2",
+    ]
+
+
 def test_readyz_fails_when_the_database_is_down(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/missing/dir/db.sqlite", jwt_secret=SECRET)
-    with TestClient(create_app(settings)) as client:
-        response = client.get("/readyz")
-    assert response.status_code == 503 and is_envelope(response.json())
+    for url in _dead_databases(tmp_path):
+        with TestClient(create_app(Settings(database_url=url, jwt_secret=SECRET))) as client:
+            response = client.get("/readyz")
+        assert response.status_code == 503 and is_envelope(response.json()), url
+        assert response.json()["error"]["details"]["checks"]["database"] == "down"
+
+
+def test_database_outage_answers_503_with_retry_after(tmp_path: Path, auth: Auth) -> None:
+    for url in _dead_databases(tmp_path):
+        with TestClient(create_app(Settings(database_url=url, jwt_secret=SECRET))) as client:
+            for op in OPERATIONS:
+                path = op["path"].format(
+                    id="00000000-0000-4000-8000-000000000000", parent="00000000-0000-4000-8000-000000000000"
+                )
+                body = CASES[op["entity"]].get(op["action"], {}).get("body")
+                response = client.request(
+                    op["method"].upper(),
+                    path,
+                    headers=auth(op=op["op"], key=new_key()),
+                    json=body if op["method"] in ("post", "patch", "put") else None,
+                )
+                assert response.status_code == 503, (url, op["op"], response.text)
+                payload = response.json()
+                assert is_envelope(payload) and payload["error"]["code"] == "UNAVAILABLE"
+                assert int(response.headers["Retry-After"]) == payload["error"]["details"]["retry_after_seconds"] >= 1
 
 
 def test_metrics_expose_red_and_kpis(client: TestClient, auth: Auth) -> None:
@@ -79,21 +110,24 @@ def test_logs_are_json_and_redacted() -> None:
 
 def test_oversized_bodies_get_413(client: TestClient, auth: Auth) -> None:
     big = {"padding": "x" * (MAX_BODY_BYTES + 1)}
-    response = client.post(CASES[TOP]["create"]["path"], json=big, headers=auth(key=new_key()))
+    response = client.post(
+        CASES[TOP]["create"]["path"], json=big, headers=auth(op=CASES[TOP]["create"]["op"], key=new_key())
+    )
     assert response.status_code == 413 and is_envelope(response.json())
 
 
-def test_rate_limits_answer_429_with_retry_after(settings: Settings, auth: Auth) -> None:
+def test_rate_limits_answer_429_with_retry_after(client: TestClient, settings: Settings, auth: Auth) -> None:
+    op = CASES[TOP]["list"] if "list" in CASES[TOP] else CASES[TOP]["get"]
+    path = op["path"].format(id=create(client, auth, TOP)[CASES[TOP]["pk"]]) if "{id}" in op["path"] else op["path"]
     tight = Settings(
         database_url=settings.database_url,
         jwt_secret=SECRET,
         rate_limits=(RateLimitRule("tight", "tenant", "all", 3, 60),),
     )
-    with TestClient(create_app(tight)) as client:
-        path = CASES[TOP]["list"]["path"] if "list" in CASES[TOP] else CASES[TOP]["create"]["path"]
-        statuses = [client.get(path, headers=auth()).status_code for _ in range(5)]
+    with TestClient(create_app(tight)) as limited_client:
+        statuses = [limited_client.get(path, headers=auth(op=op["op"])).status_code for _ in range(5)]
         assert statuses[:3] == [200, 200, 200] and statuses[3] == 429
-        limited = client.get(path, headers=auth())
+        limited = limited_client.get(path, headers=auth(op=op["op"]))
         assert int(limited.headers["Retry-After"]) >= 1 and is_envelope(limited.json())
 
 
@@ -106,11 +140,13 @@ def test_queries_per_request_stay_within_the_budget(client: TestClient, auth: Au
     path = CASES[TOP]["list"]["path"] if "list" in CASES[TOP] else None
     with count_queries() as counter:  # type: ignore[operator]
         if path:
-            assert client.get(path, headers=auth()).status_code == 200
+            assert client.get(path, headers=auth(op=CASES[TOP]["list"]["op"])).status_code == 200
     assert counter.selects <= QUERY_BUDGET, counter.selects
     if "get" in CASES[TOP]:
         with count_queries() as counter:  # type: ignore[operator]
-            client.get(CASES[TOP]["get"]["path"].format(id=record[CASES[TOP]["pk"]]), headers=auth())
+            client.get(
+                CASES[TOP]["get"]["path"].format(id=record[CASES[TOP]["pk"]]), headers=auth(op=CASES[TOP]["get"]["op"])
+            )
         assert counter.selects <= QUERY_BUDGET
 
 
@@ -120,33 +156,98 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_sigterm_drains_and_exits_cleanly(db_url: str) -> None:
-    port = _free_port()
-    env = {
-        **os.environ,
-        JWT["secret_env"]: SECRET,
-        "DATABASE_URL": db_url,
-        PORT_ENV: str(port),
-        "API_HOST": "127.0.0.1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+def _serve(db_url: str, port: int, **env: str) -> subprocess.Popen[str]:
+    full = {k: v for k, v in os.environ.items() if k != "API_HOST"}
+    full.update({JWT["secret_env"]: SECRET, "DATABASE_URL": db_url, PORT_ENV: str(port), **env})
+    return subprocess.Popen(
+        [sys.executable, "-m", "app"], cwd=ROOT, env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+
+
+def _wait_until_up(proc: subprocess.Popen[str], port: int) -> None:
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited: {proc.communicate()[0][-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
+def test_sigterm_flips_readiness_before_the_listener_closes(db_url: str) -> None:
+    port = _free_port()
+    proc = _serve(db_url, port, SHUTDOWN_DRAIN_SECONDS="3", SHUTDOWN_GRACE_SECONDS="8")
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
-        started = time.monotonic()
+        _wait_until_up(proc, port)
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=SHUTDOWN_GRACE_SECONDS + 10)
+        ready = None
+        for _ in range(200):
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            if ready.status_code == 503:
+                break
+            time.sleep(0.02)
+        assert ready is not None and ready.status_code == 503, "readiness never flipped"
+        assert ready.json()["error"]["details"]["checks"]["shutdown"] == "draining" and is_envelope(ready.json())
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200, "the listener closed"
+        output, _ = proc.communicate(timeout=SHUTDOWN_GRACE_SECONDS + 30)
         assert proc.returncode in (0, -signal.SIGTERM), output
-        assert time.monotonic() - started <= SHUTDOWN_GRACE_SECONDS + 5
         assert "draining" in output
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.communicate()
+
+
+def test_serves_on_loopback_by_default_and_logs_only_json_lines(db_url: str) -> None:
+    port = _free_port()
+    proc = _serve(db_url, port, SHUTDOWN_DRAIN_SECONDS="0")
+    try:
+        _wait_until_up(proc, port)
+        httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=SHUTDOWN_GRACE_SECONDS + 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    started = next(line for line in lines if line["message"] == "started")
+    assert started["host"] == "127.0.0.1" == Settings().api_host
+    assert not [line for line in lines if line["logger"] == "uvicorn.access"], "uvicorn wrote its own access log"
+    assert [line for line in lines if line["logger"] == "app.access" and line["path"] == "/readyz"]
+
+
+def test_dev_token_is_refused_unless_dev_mode_is_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.__main__ import main
+
+    role = sorted(ROLES)[0]
+    monkeypatch.setenv(JWT["secret_env"], SECRET)
+    monkeypatch.delenv("DEV_MODE", raising=False)
+    assert main(["dev-token", "--sub", "alice", "--roles", role, "--tenant", "acme"]) == 2
+    refused = capsys.readouterr()
+    assert "DEV_MODE" in refused.err and not refused.out
+    monkeypatch.setenv("DEV_MODE", "true")
+    assert main(["dev-token", "--sub", "alice", "--roles", "no-such-role", "--tenant", "acme"]) == 2
+    assert "no-such-role" in capsys.readouterr().err
+
+
+def test_dev_token_calls_the_api_with_its_roles(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.__main__ import main
+
+    op = CASES[TOP]["create"]
+    monkeypatch.setenv(JWT["secret_env"], SECRET)
+    monkeypatch.setenv("DEV_MODE", "true")
+    assert main(["dev-token", "--sub", "alice", "--roles", OPERATION_ROLE[op["op"]], "--tenant", "dev-acme"]) == 0
+    token = capsys.readouterr().out.strip()
+    response = client.post(
+        op["path"], json=body_for(TOP), headers={"Authorization": f"Bearer {token}", "Idempotency-Key": new_key()}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json().get("tenant_id", "dev-acme") == "dev-acme"

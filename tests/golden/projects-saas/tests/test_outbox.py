@@ -24,7 +24,7 @@ from app.main import create_app
 from app.spec_config import EVENTS, WEBHOOK_JOB
 from tests.cases import CASES
 from tests.conftest import SECRET, Auth, new_key
-from tests.support import create, is_envelope
+from tests.support import body_for, create, is_envelope, item_path
 
 pytestmark = pytest.mark.skipif(not WEBHOOK_JOB["enabled"], reason="the bundle defines no webhook delivery job")
 ENDPOINT = next(
@@ -35,7 +35,9 @@ ENDPOINT = next(
     ),
     None,
 )
-CREATE_EVENT = next((e for e in EVENTS if e["on"] == "create" and not e["when"]), None)
+ACTION_FOR = {"create": "create", "update": "update", "delete": "delete"}
+TRIGGERABLE = [e for e in EVENTS if e["entity"] in CASES and ACTION_FOR.get(e["on"]) in CASES[e["entity"]]]
+"""The events techspec.yaml defines whose trigger the contract exposes; outbox tests run for these only."""
 
 
 class Receiver:
@@ -74,15 +76,31 @@ def loopback(settings: Settings) -> Iterator[tuple[TestClient, Settings]]:
         yield client, allowed
 
 
-def _subscribe(client: TestClient, auth: Auth, url: str) -> None:
-    assert ENDPOINT and CREATE_EVENT
-    body = {
-        **CASES[ENDPOINT]["create"]["body"],
-        WEBHOOK_JOB["url_field"]: url,
-        WEBHOOK_JOB["events_field"]: [CREATE_EVENT["name"]],
-    }
-    response = client.post(CASES[ENDPOINT]["create"]["path"], json=body, headers=auth(key=new_key()))
+def _subscribe(client: TestClient, auth: Auth, url: str, event: str) -> None:
+    assert ENDPOINT is not None
+    body = {**CASES[ENDPOINT]["create"]["body"], WEBHOOK_JOB["url_field"]: url, WEBHOOK_JOB["events_field"]: [event]}
+    response = client.post(
+        CASES[ENDPOINT]["create"]["path"], json=body, headers=auth(op=CASES[ENDPOINT]["create"]["op"], key=new_key())
+    )
     assert response.status_code == 201, response.text
+
+
+def _trigger(client: TestClient, auth: Auth, event: dict[str, Any]) -> None:
+    """Make the change that emits ``event``: a create, an update into its ``when`` state, or a delete."""
+    entity = event["entity"]
+    if event["on"] == "create":
+        create(client, auth, entity, body={**body_for(entity), **event["when"]})
+        return
+    record = create(client, auth, entity)
+    action = CASES[entity][event["on"]]
+    changes = {**CASES[entity]["update"]["body"], **event["when"]} if event["on"] == "update" else None
+    response = client.request(
+        action["method"].upper(),
+        item_path(entity, event["on"], record),
+        json=changes,
+        headers=auth(op=action["op"], key=new_key()),
+    )
+    assert response.status_code < 300, response.text
 
 
 def _drain(engine: sa.Engine, settings: Settings, now: dt.datetime | None = None) -> None:
@@ -92,14 +110,15 @@ def _drain(engine: sa.Engine, settings: Settings, now: dt.datetime | None = None
             return
 
 
-def test_delivers_signed_events(loopback: tuple[TestClient, Settings], auth: Auth, tenant: str) -> None:
+@pytest.mark.parametrize("event", TRIGGERABLE, ids=[e["name"] for e in TRIGGERABLE])
+def test_delivers_signed_events(loopback: tuple[TestClient, Settings], auth: Auth, event: dict[str, Any]) -> None:
     client, settings = loopback
     receiver = Receiver(204)
     try:
-        _subscribe(client, auth, receiver.url)
-        create(client, auth, CREATE_EVENT["entity"])  # type: ignore[index]
+        _subscribe(client, auth, receiver.url, event["name"])
+        _trigger(client, auth, event)
         _drain(client.app.state.container.engine, settings)  # type: ignore[attr-defined]
-        mine = [(h, b) for h, b in receiver.requests if json.loads(b)["type"] == CREATE_EVENT["name"]]  # type: ignore[index]
+        mine = [(h, b) for h, b in receiver.requests if json.loads(b)["type"] == event["name"]]
         assert mine, "the event was not delivered"
         headers, body = mine[0]
         expected = hmac.new(
@@ -113,15 +132,16 @@ def test_delivers_signed_events(loopback: tuple[TestClient, Settings], auth: Aut
         receiver.close()
 
 
+@pytest.mark.parametrize("event", TRIGGERABLE[:1], ids=[e["name"] for e in TRIGGERABLE[:1]])
 def test_failures_retry_with_backoff_then_dead_letter_then_replay(
-    loopback: tuple[TestClient, Settings], auth: Auth
+    loopback: tuple[TestClient, Settings], auth: Auth, event: dict[str, Any]
 ) -> None:
     client, settings = loopback
     engine: sa.Engine = client.app.state.container.engine  # type: ignore[attr-defined]
     receiver = Receiver(500)
     try:
-        _subscribe(client, auth, receiver.url)
-        create(client, auth, CREATE_EVENT["entity"])  # type: ignore[index]
+        _subscribe(client, auth, receiver.url, event["name"])
+        _trigger(client, auth, event)
         moment = dt.datetime.now(dt.UTC)
         process_batch(engine, make_sender(settings), now=moment)
         with engine.connect() as conn:
@@ -168,5 +188,7 @@ def test_failures_retry_with_backoff_then_dead_letter_then_replay(
 def test_ssrf_guard_rejects_unsafe_urls(client: TestClient, auth: Auth, url: str) -> None:
     assert ENDPOINT is not None
     body = {**CASES[ENDPOINT]["create"]["body"], WEBHOOK_JOB["url_field"]: url}
-    response = client.post(CASES[ENDPOINT]["create"]["path"], json=body, headers=auth(key=new_key()))
+    response = client.post(
+        CASES[ENDPOINT]["create"]["path"], json=body, headers=auth(op=CASES[ENDPOINT]["create"]["op"], key=new_key())
+    )
     assert response.status_code == 422 and is_envelope(response.json())

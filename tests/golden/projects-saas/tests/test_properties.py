@@ -51,7 +51,9 @@ def test_any_schema_valid_body_is_handled_without_5xx(client: TestClient, auth: 
     @SETTINGS
     @given(body=from_schema(_create_schema(entity)))
     def check(body: dict[str, Any]) -> None:
-        response = client.post(CASES[entity]["create"]["path"], json=body, headers=auth(key=new_key()))
+        response = client.post(
+            CASES[entity]["create"]["path"], json=body, headers=auth(op=CASES[entity]["create"]["op"], key=new_key())
+        )
         assert response.status_code < 500, response.text
         if response.status_code == 201:
             created = response.json()
@@ -72,7 +74,11 @@ def test_any_extra_field_is_rejected(client: TestClient, auth: Auth, entity: str
     @SETTINGS
     @given(body=from_schema(schema), extra=st.text(min_size=1, max_size=20).filter(lambda k: k not in known))
     def check(body: dict[str, Any], extra: str) -> None:
-        response = client.post(CASES[entity]["create"]["path"], json={**body, extra: 1}, headers=auth(key=new_key()))
+        response = client.post(
+            CASES[entity]["create"]["path"],
+            json={**body, extra: 1},
+            headers=auth(op=CASES[entity]["create"]["op"], key=new_key()),
+        )
         assert response.status_code == 422 and is_envelope(response.json())
 
     check()

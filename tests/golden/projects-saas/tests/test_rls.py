@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
@@ -11,8 +12,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.adapters.db import make_engine
+from app.adapters.db import make_engine, rls_bypass_role
+from app.config import Settings
 from app.domain.model import ENTITIES
+from app.main import create_app
 from tests.cases import CASES, ENTITY_ORDER
 from tests.conftest import Auth
 from tests.support import create
@@ -50,3 +53,53 @@ def test_rls_filters_rows_by_tenant_even_without_a_where_clause(client: TestClie
             conn.execute(sa.text(f"REVOKE ALL ON {table} FROM {role}"))
             conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
         engine.dispose()
+
+
+def _is_bypassing(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(sa.text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).scalar()
+        )
+
+
+def test_startup_warns_when_the_role_bypasses_rls(settings: Settings) -> None:
+    engine = make_engine(URL)
+    try:
+        bypassing = _is_bypassing(engine)
+        assert (rls_bypass_role(engine) is not None) == bypassing
+    finally:
+        engine.dispose()
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    app = create_app(settings)
+    handler = Collect()
+    logging.getLogger("app").addHandler(handler)
+    try:
+        with TestClient(app):
+            pass
+    finally:
+        logging.getLogger("app").removeHandler(handler)
+    warned = [r for r in records if r.levelno == logging.WARNING and "row-level security" in r.getMessage()]
+    assert bool(warned) == bypassing
+
+
+def test_a_plain_role_is_not_reported(settings: Settings) -> None:
+    role = f"rls_plain_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        url = sa.make_url(URL).set(username=role, password=None)
+        plain = make_engine(url.render_as_string(hide_password=False))
+        try:
+            assert rls_bypass_role(plain) is None
+        finally:
+            plain.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()

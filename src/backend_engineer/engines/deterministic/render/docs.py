@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 from backend_engineer.engines.deterministic.ir import ServiceIR
+from backend_engineer.engines.deterministic.render.service_tests import operation_role, role_matrix, sample
+from backend_engineer.engines.deterministic.render.settings import env_example, env_settings, env_table
+
+USER_OWNED = (
+    ("app/custom/", "your business rules and the handlers of operations that need business logic"),
+    ("tests/custom/", "your own tests"),
+)
+USER_OWNED_PREFIXES = tuple(path for path, _ in USER_OWNED)
+README_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
 RUNBOOKS = {
     "dead-letter-replay": (
@@ -62,37 +72,6 @@ def _runbook(name: str) -> str:
     return f"# Runbook: {title}\n\n{body}\n"
 
 
-def _env_vars(ir: ServiceIR) -> list[tuple[str, str, str]]:
-    b = ir.bundle
-    auth = b.security.authentication if b.security else None
-    port = b.techspec.port if b.techspec else None
-    webhook_env = "WEBHOOK_SIGNING_SECRET"
-    if b.techspec:
-        for job in b.techspec.jobs:
-            if job.signing:
-                webhook_env = job.signing.secret.env
-    rows = [
-        ("DATABASE_URL", "sqlite:///./service.db", "SQLAlchemy URL; postgresql+psycopg://... in production"),
-        (
-            auth.secret.env if auth and auth.secret else "JWT_SECRET",
-            "",
-            "HMAC secret for JWT verification (required; never logged)",
-        ),
-        (
-            port.env if port and port.env else "API_PORT",
-            str(port.default if port and port.default else 8000),
-            "HTTP port",
-        ),
-        ("REDIS_URL", "", "optional; rate limits use Redis when set, in-process counters otherwise"),
-        (webhook_env, "", "HMAC secret that signs webhook deliveries"),
-        ("OUTBOUND_ALLOW_PRIVATE", "false", "tests only: lets webhooks reach loopback/private addresses"),
-        ("LOG_LEVEL", "INFO", "log level of the JSON logs"),
-    ]
-    for flag in b.techspec.feature_flags if b.techspec else []:
-        rows.append((f"FEATURE_{flag.name.upper()}", str(flag.default).lower(), f"feature flag: {flag.description}"))
-    return rows
-
-
 def _pyproject(ir: ServiceIR) -> str:
     name = ir.bundle.service_name
     return f'''[project]
@@ -126,7 +105,7 @@ select = ["E", "F", "W", "I", "B", "UP", "SIM", "S"]
 ignore = ["B008"]
 
 [tool.ruff.lint.per-file-ignores]
-"tests/**" = ["S101", "S105", "S106", "S310", "S608"]
+"tests/**" = ["S101", "S105", "S106", "S310", "S311", "S608"]
 "migrations/**" = ["E501"]
 
 [tool.mypy]
@@ -146,11 +125,9 @@ addopts = "-q"
 def render_docs(ir: ServiceIR) -> dict[str, str]:
     b = ir.bundle
     contract = json.dumps(ir.api.doc, indent=2, sort_keys=False, default=str) + "\n"
-    env = _env_vars(ir)
-    out = {"docs/openapi.json": contract, "app/contract.json": contract}
+    out = {"docs/openapi.json": contract}
     for name in b.ops.runbooks if b.ops else []:
         out[f"docs/runbooks/{name}.md"] = _runbook(name)
-    table = "\n".join(f"| `{n}` | `{d}` | {w} |" for n, d, w in env)
     flags = (
         "\n".join(
             f"| `{f.name}` | {f.default} | `FEATURE_{f.name.upper()}` | {f.description} |"
@@ -159,13 +136,122 @@ def render_docs(ir: ServiceIR) -> dict[str, str]:
         or "| none | | | |"
     )
     out["docs/configuration.md"] = (
-        "# Configuration\n\n## Environment variables\n\n| name | default | what |\n|---|---|---|\n"
-        + table
+        "# Configuration\n\n## Environment variables\n\n"
+        + env_table(ir)
         + "\n\n## Feature flags\n\n| flag | default | env var | what |\n|---|---|---|---|\n"
         + flags
         + "\n"
     )
-    out[".env.example"] = "".join(f"# {w}\n{n}={d}\n" for n, d, w in env)
+    out[".env.example"] = env_example(ir)
+    out["README.md"] = _readme(ir)
+    out["pyproject.toml"] = _pyproject(ir)
+    out[".gitignore"] = (
+        "__pycache__/\n*.db\n*.db-*\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\n.hypothesis/\n.backend-engineer/verify/\n"
+    )
+    return out
+
+
+def _token_walkthrough(ir: ServiceIR) -> str:
+    """README: export the settings, serve, mint a development token, create and list a resource."""
+    by_name = {s.field: s for s in env_settings(ir)}
+    secret, port = by_name["jwt_secret"], by_name["api_port"]
+    sec = ir.bundle.security
+    roles = dict(sec.authorization.roles) if sec and sec.authorization else {}
+    matrix = role_matrix(ir)
+    chosen = operation_role(matrix, roles)
+    ops = {(o.entity, o.action): o for o in ir.operations}
+    top = next(
+        (o for o in ir.operations if o.action == "create" and not o.parent_param and o.op.operation_id in chosen),
+        None,
+    )
+    base = f"http://127.0.0.1:${{{port.name}:-{port.default}}}"
+    lines = ["TOKEN=$(python -m app dev-token --sub alice --roles {roles} --tenant acme)"]
+    needed: list[str] = []
+    if top is not None:
+        listing = ops.get((top.entity, "list"))
+        both = set(matrix[top.op.operation_id]) & set(matrix.get(listing.op.operation_id, ()) if listing else ())
+        needed.append(min(both, key=lambda r: len(roles[r])) if both else chosen[top.op.operation_id])
+        schema = ir.api.doc["components"]["schemas"].get(top.body_schema or "", {})
+        props = ir.api.resolve(schema).get("properties") or {}
+        body = {k: sample(ir.api, v, k) for k, v in props.items()}
+        payload = shlex.quote(json.dumps(body))
+        lines += [
+            f'curl -sS --fail-with-body -w "\\n" -X POST "{base}{top.op.path}" \\',
+            '  -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\',
+            "  -H \"Idempotency-Key: $(python -c 'import uuid; print(uuid.uuid4())')\" \\",
+            f"  -d {payload}",
+        ]
+        if listing is not None and listing.op.operation_id in chosen and not both:
+            needed.append(chosen[listing.op.operation_id])
+        if listing is not None and listing.op.operation_id in chosen:
+            lines.append(
+                f'curl -sS --fail-with-body -w "\\n" "{base}{listing.op.path}" -H "Authorization: Bearer $TOKEN"'
+            )
+    role_arg = ",".join(dict.fromkeys(needed)) or (next(iter(roles)) if roles else "")
+    lines[0] = lines[0].replace("{roles}", role_arg)
+    issuer = sec.authentication.issuer if sec and sec.authentication else ""
+    role_list = ", ".join(f"`{r}` ({', '.join(p)})" for r, p in roles.items()) or "none"
+    return f"""## Get a token and call the API
+
+`python -m app dev-token` signs a token with the service's own secret, so it runs only when `DEV_MODE=true`
+and is refused otherwise. In production, tokens come from your identity provider (issuer
+`{issuer}`). Roles from security.yaml:
+{role_list}.
+
+In every shell you use:
+
+```sh
+export {secret.name}={README_SECRET} DATABASE_URL=sqlite:///./service.db DEV_MODE=true
+```
+
+Terminal 1, migrate and serve on 127.0.0.1:{port.default}:
+
+```sh
+alembic upgrade head
+python -m app
+```
+
+Terminal 2, get a token and call the API:
+
+```sh
+{chr(10).join(lines)}
+```
+"""
+
+
+def _postgres(ir: ServiceIR) -> str:
+    name = "".join(c if c.isalnum() else "_" for c in ir.bundle.service_name.lower())
+    return f"""## Run on PostgreSQL with a non-superuser role
+
+Row-level security confines every tenant-scoped table to the tenant of the request, but PostgreSQL never
+applies it to superusers or to roles with BYPASSRLS. Run the API as a plain role: the service logs a warning
+at start-up when its role bypasses row-level security.
+
+```sql
+CREATE ROLE {name}_owner LOGIN PASSWORD 'change-me';                  -- owns the schema, runs migrations
+CREATE DATABASE {name} OWNER {name}_owner;
+CREATE ROLE {name}_api LOGIN PASSWORD 'change-me' NOSUPERUSER NOBYPASSRLS;
+\\c {name}
+GRANT USAGE ON SCHEMA public TO {name}_api;
+ALTER DEFAULT PRIVILEGES FOR ROLE {name}_owner IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {name}_api;
+ALTER DEFAULT PRIVILEGES FOR ROLE {name}_owner IN SCHEMA public
+  GRANT USAGE, SELECT ON SEQUENCES TO {name}_api;
+```
+
+```sh
+DATABASE_URL=postgresql+psycopg://{name}_owner:change-me@127.0.0.1:5432/{name} alembic upgrade head
+DATABASE_URL=postgresql+psycopg://{name}_api:change-me@127.0.0.1:5432/{name} python -m app
+```
+
+The outbox worker sets the tenant for each delivery and runs as `{name}_api`. The retention purge deletes
+expired rows of every tenant, so it needs a role with BYPASSRLS (a separate maintenance role, never the API's).
+"""
+
+
+def _readme(ir: ServiceIR) -> str:
+    b = ir.bundle
+    port = next(s for s in env_settings(ir) if s.field == "api_port")
     ops = "\n".join(
         f"| {o.op.operation_id} | {o.op.method.upper()} | `{o.op.path}` | {o.entity}.{o.action} |"
         for o in ir.operations
@@ -174,21 +260,35 @@ def render_docs(ir: ServiceIR) -> dict[str, str]:
         "\n".join(f"- `{u.op.operation_id}`: implement `app/custom/operations/` ({u.reason})" for u in ir.unmapped)
         or "- none"
     )
-    out["README.md"] = f"""# {b.techspec.title if b.techspec and b.techspec.title else b.service_name}
+    owned = "\n".join(f"- `{path}`: {what}" for path, what in USER_OWNED)
+    return f"""# {b.techspec.title if b.techspec and b.techspec.title else b.service_name}
 
 Generated by backend-engineer: FastAPI, SQLAlchemy 2, Alembic and Pydantic v2, ports and adapters.
 
 ```sh
 pip install -e '.[dev]'
-export JWT_SECRET=change-me DATABASE_URL=sqlite:///./service.db
 alembic upgrade head
-python -m app                                   # serves on $API_PORT (see .env.example)
+python -m app                                   # serves on API_HOST:{port.name} (127.0.0.1:{port.default})
 python -m app.entrypoints.worker run            # outbox worker: signed webhooks, retries, dead letters
 python -m app.entrypoints.worker replay --all   # replay dead letters
 python -m app.entrypoints.purge                 # retention purge in batches with checkpoints
 pytest                                          # set TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL
 ```
 
+{_token_walkthrough(ir)}
+## Environment variables
+
+Every variable the service reads (`ENV_VARS` in `app/config.py`; also in `.env.example` and
+`docs/configuration.md`):
+
+{env_table(ir)}
+
+On SIGTERM, `/readyz` answers 503 with `"shutdown": "draining"` for `SHUTDOWN_DRAIN_SECONDS` while the
+listener still serves; then the listener closes and in-flight requests get the rest of
+`SHUTDOWN_GRACE_SECONDS`. A second signal stops at once. When the database is unreachable, requests answer
+503 `UNAVAILABLE` with a `Retry-After` header.
+
+{_postgres(ir)}
 ## Operations
 
 | operation | method | path | service |
@@ -199,18 +299,20 @@ pytest                                          # set TEST_DATABASE_URL=postgres
 
 {pending}
 
+## Yours: never overwritten by regeneration
+
+{owned}
+
+Everything else is generated: regenerating replaces it (`.backend-engineer/manifest.json` lists each file
+with its hash).
+
 ## Layout
 
 - `app/domain`: entity metadata and event rules (no framework imports)
 - `app/service_layer`: pure services over the `UnitOfWork` port
 - `app/adapters`: SQL, in-memory, webhook adapters; built only in `app/bootstrap.py`
 - `app/entrypoints`: the HTTP API, the outbox worker and the purge job
-- `app/custom`: your code; never overwritten by regeneration
+- `app/custom`: your code
 
 See `docs/configuration.md` and `docs/runbooks/`.
 """
-    out["pyproject.toml"] = _pyproject(ir)
-    out[".gitignore"] = (
-        "__pycache__/\n*.db\n*.db-*\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\n.hypothesis/\n.backend-engineer/verify/\n"
-    )
-    return out

@@ -37,6 +37,9 @@ class TableDef:
     entity: str | None = None
 
 
+INT32_MAX = 2**31 - 1
+
+
 def _type(spec: FieldSpec) -> str:
     t = spec.type
     if t == "uuid":
@@ -48,7 +51,10 @@ def _type(spec: FieldSpec) -> str:
     if t == "enum":
         return f"sa.String({max(len(v) for v in spec.values or ['x'])})"
     if t == "integer":
-        return "sa.Integer()"
+        wide = (spec.maximum is not None and spec.maximum > INT32_MAX) or (
+            spec.minimum is not None and spec.minimum < -INT32_MAX - 1
+        )
+        return "sa.BigInteger()" if wide else "sa.Integer()"
     if t == "number":
         return "sa.Float()"
     if t == "decimal":

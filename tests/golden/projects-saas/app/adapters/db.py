@@ -49,3 +49,14 @@ def _create(url: str) -> sa.Engine:
 
 def is_postgres(engine: sa.Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def rls_bypass_role(engine: sa.Engine) -> str | None:
+    """The connected PostgreSQL role's name when it bypasses row-level security (SUPERUSER or BYPASSRLS)."""
+    if not is_postgres(engine):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        ).first()
+    return str(row[0]) if row is not None and row[1] else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -74,6 +75,10 @@ class Unavailable(AppError):
     status, code = 503, "UNAVAILABLE"
 
 
+DB_RETRY_AFTER_SECONDS = 5
+DB_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+"""Connection refused or lost, pool exhausted, server shutting down: the database cannot answer right now."""
+
 HTTP_CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
@@ -141,6 +146,24 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
         return envelope(exc.status_code, code, message, headers=headers)
+
+    async def _database_unavailable(_: Request, exc: Exception) -> Response:
+        log.error("database unavailable", extra={"error_type": type(exc).__name__})
+        return envelope(
+            503,
+            "UNAVAILABLE",
+            "the database is unavailable; retry later",
+            {"retry_after_seconds": DB_RETRY_AFTER_SECONDS},
+            headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
+        )
+
+    for error in DB_UNAVAILABLE:
+        app.add_exception_handler(error, _database_unavailable)
+
+    @app.exception_handler(sa.exc.DataError)
+    async def _unstorable(_: Request, exc: sa.exc.DataError) -> Response:
+        log.warning("the database refused a value", extra={"error_type": type(exc.orig).__name__})
+        return envelope(422, "VALIDATION_FAILED", "a value in the request cannot be stored (out of range or malformed)")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> Response:

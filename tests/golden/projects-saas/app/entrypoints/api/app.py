@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from app.adapters.db import rls_bypass_role
 from app.bootstrap import Container, bootstrap
 from app.config import Settings
 from app.entrypoints.api.middleware import RequestMiddleware
@@ -23,9 +24,17 @@ from app.entrypoints.api.routes import router
 from app.platform.errors import envelope, install_error_handlers
 from app.platform.logging import configure_logging, get_logger
 from app.platform.metrics import METRICS
-from app.spec_config import CORS_ORIGINS, DOMAIN_KPIS, HEALTH, METRICS_PATH, SERVICE_TITLE, SERVICE_VERSION
+from app.spec_config import (
+    CORRELATION_HEADER,
+    CORS_ORIGINS,
+    DOMAIN_KPIS,
+    HEALTH,
+    METRICS_PATH,
+    SERVICE_TITLE,
+    SERVICE_VERSION,
+)
 
-CONTRACT_PATH = Path(__file__).resolve().parents[2] / "contract.json"
+CONTRACT_PATH = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 log = get_logger("app")
 
 
@@ -37,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.draining = False
-        log.info("started", extra={"port": settings.api_port})
+        log.info("started", extra={"host": settings.api_host, "port": settings.api_port})
+        warn_if_rls_is_bypassed(container.engine)
         yield
         app.state.draining = True
         log.info(
@@ -56,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=list(CORS_ORIGINS),
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Location", "Retry-After", "X-Correlation-ID"],
+        expose_headers=["ETag", "Location", "Retry-After", CORRELATION_HEADER],
     )
     app.add_middleware(RequestMiddleware)
     app.include_router(router)
@@ -68,6 +78,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def warn_if_rls_is_bypassed(engine: sa.Engine) -> None:
+    """Row-level security does not apply to superusers or BYPASSRLS roles: say so loudly at start-up."""
+    try:
+        role = rls_bypass_role(engine)
+    except sa.exc.SQLAlchemyError:
+        return
+    if role is not None:
+        log.warning(
+            "the database role bypasses row-level security (SUPERUSER or BYPASSRLS): tenant isolation "
+            "rests on the service's queries alone; connect as a role without them (README: PostgreSQL)",
+            extra={"db_role": role},
+        )
 
 
 def _probes(app: FastAPI, container: Container) -> None:
@@ -92,6 +116,8 @@ def _probes(app: FastAPI, container: Container) -> None:
                 checks["redis"] = "down"
         if request.app.state.draining:
             checks["shutdown"] = "draining"
+        if request.app.state.draining:
+            return envelope(503, "UNAVAILABLE", "draining: the service is shutting down", {"checks": checks})
         if any(v != "ok" for v in checks.values()):
             return envelope(503, "UNAVAILABLE", "a dependency is not ready", {"checks": checks})
         return JSONResponse({"status": "ok", "checks": checks})

@@ -1,0 +1,1 @@
+# Created once by backend-engineer. This file is yours: it is never overwritten.

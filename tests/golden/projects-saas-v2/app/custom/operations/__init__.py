@@ -1,0 +1,2 @@
+# Created once by backend-engineer. This file is yours: it is never overwritten.
+"""Handlers for operations that need business logic."""
