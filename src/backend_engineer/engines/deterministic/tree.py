@@ -22,6 +22,7 @@ from backend_engineer.engines.deterministic.render.orm import render_model, rend
 from backend_engineer.engines.deterministic.render.routes import item_locations, render_routes
 from backend_engineer.engines.deterministic.render.schemas import render_schemas
 from backend_engineer.engines.deterministic.render.service_tests import render_tests
+from backend_engineer.engines.deterministic.render.settings import render_config
 from backend_engineer.engines.deterministic.render.typed import (
     render_entities,
     render_entity_service,
@@ -32,7 +33,6 @@ from backend_engineer.engines.deterministic.render.typed import (
     render_operation_test,
     service_module,
 )
-from backend_engineer.engines.deterministic.render.settings import render_config
 from backend_engineer.spec.bundle import BUNDLE_FILES
 
 GENERATED_HEADER = (
