@@ -35,7 +35,11 @@ def run(
     return subprocess.run(cmd, cwd=cwd, env=full, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def pytest_in(service: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def pytest_in(
+    service: Path, env: dict[str, str] | None = None, *, all_failures: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The service's own suite; it stops at the first failure unless ``all_failures``."""
+    stop = [] if all_failures else ["-x"]
     return run(
         [
             sys.executable,
@@ -46,7 +50,7 @@ def pytest_in(service: Path, env: dict[str, str] | None = None) -> subprocess.Co
             "-o",
             "addopts=",
             "-q",
-            "-x",
+            *stop,
             "--junitxml",
             str(service / "junit.xml"),
         ],

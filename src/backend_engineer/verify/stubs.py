@@ -8,6 +8,7 @@ before it answers 501; the probe keeps checking that.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,12 @@ def declared_stubs(service: Path) -> set[str]:
         return set()
     declared = manifest.get("needs_business_logic") if isinstance(manifest, dict) else None
     return {str(op) for op in declared} if isinstance(declared, list) else set()
+
+
+def goal_test_module(operation_id: str) -> str:
+    """The dotted module of the generated goal test that fails until the stub is implemented
+    (``tests/custom/test_<operation>.py``)."""
+    return "tests.custom.test_" + re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
 def is_stub_answer(response: httpx.Response) -> bool:

@@ -255,6 +255,8 @@ class Settings:
     api_host: str = _default_text("api_host")
     api_port: int = int(_default_text("api_port"))
     redis_url: str | None = None
+    event_broker_url: str | None = field(default=None, repr=False)
+    event_exchange: str = _default_text("event_exchange")
     webhook_signing_secret: str = field(default="", repr=False)
     outbound_allow_private: bool = _default_bool("outbound_allow_private")
     log_level: str = _default_text("log_level")
@@ -277,6 +279,8 @@ class Settings:
             api_host=_raw("api_host"),
             api_port=int(_number("api_port", int)),
             redis_url=_raw("redis_url") or None,
+            event_broker_url=_raw("event_broker_url") or None,
+            event_exchange=_raw("event_exchange"),
             webhook_signing_secret=_raw("webhook_signing_secret"),
             outbound_allow_private=_bool("outbound_allow_private"),
             log_level=_raw("log_level"),
