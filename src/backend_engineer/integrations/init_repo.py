@@ -66,6 +66,7 @@ MCP_TOOLS = (
     "handoff",
     "openapi_lint",
     "migration_check",
+    "design",
 )
 SERVER = "backend-engineer"
 CLAUDE_TOOLS = ["Read", "Grep", "Glob", "Bash", "Edit", "Write", *(f"mcp__{SERVER}__{t}" for t in MCP_TOOLS)]

@@ -280,7 +280,20 @@ def build_server() -> MCPServer[Any]:
 
     @server.tool()
     def design(
-        bundle: str, refine: bool = False, accept: str = "", out: str = "", write: bool = False
+        bundle: BundleArg,
+        refine: Annotated[
+            bool, Field(description="Propose BE1xx fixes to the bundle's existing openapi.yaml instead of drafting.")
+        ] = False,
+        accept: Annotated[
+            str,
+            Field(description='With refine: which changes to write: "all", rule codes or change ids, comma-separated.'),
+        ] = "",
+        out: Annotated[
+            str, Field(description="Where to write the contract (default: the bundle's openapi.yaml).")
+        ] = "",
+        write: Annotated[
+            bool, Field(description="Write the draft (never over an existing file); false only returns it.")
+        ] = False,
     ) -> dict[str, Any]:
         """Draft an OpenAPI contract from datamodel/techspec/security/company.config (written only with write=true,
         never over an existing file), or with refine=true propose BE1xx fixes as a diff; accept ("all", rule codes
@@ -289,15 +302,16 @@ def build_server() -> MCPServer[Any]:
         from backend_engineer.design.service import design as draft
         from backend_engineer.design.service import refine as propose
 
-        folder = _existing(bundle, "bundle folder")
-        target = Path(out).expanduser() if out else None
-        try:
-            if refine:
-                result = propose(folder, target, accept=[a for a in accept.split(",") if a.strip()])
-            else:
-                result = draft(folder, target, write=write)
-        except DesignError as exc:
-            raise ToolError(str(exc)) from exc
+        with cli_errors():
+            folder = _existing(bundle, "bundle folder")
+            target = Path(out).expanduser() if out else None
+            try:
+                if refine:
+                    result = propose(folder, target, accept=[a for a in accept.split(",") if a.strip()])
+                else:
+                    result = draft(folder, target, write=write)
+            except DesignError as exc:
+                raise ExitError(str(exc), exit_codes.BAD_INPUT) from exc
         return {**result.to_dict(), "contract": result.text}
 
     return server
