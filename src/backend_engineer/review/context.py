@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend_engineer.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from backend_engineer.review.facts import Facts
 
 MUTATING = {"post", "put", "patch", "delete"}
 AUTH_HINT = re.compile(
@@ -21,6 +26,13 @@ class Project:
     """Facts gathered across every file before the rules run."""
 
     tenant_models: set[str] = field(default_factory=set)
+    facts: Facts = field(default_factory=lambda: _empty_facts())
+
+
+def _empty_facts() -> Facts:
+    from backend_engineer.review.facts import Facts
+
+    return Facts()
 
 
 @dataclass
@@ -36,8 +48,16 @@ class FileContext:
         return self.source.splitlines()
 
     def finding(
-        self, code: str, severity: Severity, title: str, node: ast.AST, recommendation: str, category: str
+        self,
+        code: str,
+        severity: Severity,
+        title: str,
+        node: ast.AST,
+        recommendation: str,
+        category: str,
+        flow: Sequence[tuple[int, str]] = (),
     ) -> Finding:
+        """A finding at ``node``; ``flow`` is its source-to-sink path as (line, note) steps."""
         line = getattr(node, "lineno", 0)
         end = getattr(node, "end_lineno", line) or line
         evidence = self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
@@ -52,6 +72,7 @@ class FileContext:
             recommendation=recommendation,
             category=category,
             source="backend-engineer",
+            extra=(("flow", json.dumps([[ln, note] for ln, note in flow])),) if flow else (),
         )
 
     def segment(self, node: ast.AST) -> str:

@@ -47,6 +47,8 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+QUALITY_CATEGORIES = {"quality", "performance", "reliability", "parse"}
+"""Categories reported apart from security: they never block a review unless it is strict."""
 SARIF_LEVEL = {Severity.BLOCKER: "error", Severity.MAJOR: "error", Severity.MINOR: "warning", Severity.INFO: "note"}
 
 
@@ -61,10 +63,21 @@ class ReviewReport:
     files: int = 0
     suppressed: int = 0
     baselined: int = 0
+    strict: bool = False
+
+    @property
+    def security(self) -> list[Finding]:
+        return [f for f in self.findings if f.category not in QUALITY_CATEGORIES]
+
+    @property
+    def quality(self) -> list[Finding]:
+        return [f for f in self.findings if f.category in QUALITY_CATEGORIES]
 
     @property
     def status(self) -> str:
-        return "blocked" if any(f.severity >= Severity.MAJOR for f in self.findings) else "ready"
+        """Security findings decide the verdict; quality findings block only under --strict."""
+        deciding = self.findings if self.strict else self.security
+        return "blocked" if any(f.severity >= Severity.MAJOR for f in deciding) else "ready"
 
     def to_dict(self) -> dict[str, Any]:
         return {
