@@ -10,11 +10,14 @@ Run: python bench/review_eval/corpus/score.py [--split dev|held-out|all] [--json
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -80,7 +83,7 @@ def ours(root: Path) -> list[Row]:
     from backend_engineer.review.engine import review_path
 
     report = review_path(root, include_tests=False)
-    return [(f.path, f.line, f.category, f.code) for f in report.findings if f.category not in {"quality", "parse"}]
+    return [(f.path, f.line, f.category, f.code) for f in report.security]
 
 
 def bandit(root: Path) -> list[Row]:
@@ -125,9 +128,27 @@ def semgrep_binary() -> str | None:
     return shutil.which("semgrep")
 
 
+SEMGREP_RULES = {"repo": "semgrep/semgrep-rules", "folder": "python"}
+
+
 def semgrep_rules() -> Path | None:
-    rules = Path("/work/.mirror/semgrep+semgrep-rules/rules-python")
-    return rules if rules.is_dir() else None
+    """semgrep's public Python rules, extracted (YAML rules only) from the fetch mirror into .cache/."""
+    target = HERE / ".cache" / "_semgrep-rules"
+    if (target / "python").is_dir():
+        return target / "python"
+    git = Path(os.environ.get("MIRROR", "/work/.mirror")) / "semgrep+semgrep-rules" / "repo"
+    if not git.is_dir():
+        return None
+    proc = subprocess.run(
+        ["git", "--git-dir", str(git), "archive", "--format=tar", "HEAD", "python"], capture_output=True, check=False
+    )
+    if proc.returncode != 0:
+        return None
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        members = [m for m in tar.getmembers() if m.isdir() or m.name.endswith((".yaml", ".yml"))]
+        members = [m for m in members if not m.name.endswith((".test.yaml", ".test.yml"))]
+        tar.extractall(target, members=members, filter="data")
+    return target / "python"
 
 
 def semgrep(root: Path) -> list[Row]:

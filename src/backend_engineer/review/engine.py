@@ -14,9 +14,9 @@ from pathlib import Path
 from backend_engineer.findings import Finding, Severity, sort_findings
 from backend_engineer.review.context import FileContext, Project
 from backend_engineer.review.facts import gather
-from backend_engineer.review.templates import check_templates
-from backend_engineer.review.report import ReviewReport, fingerprint
+from backend_engineer.review.report import ReviewReport, fingerprint, flow_of
 from backend_engineer.review.rules import RULES
+from backend_engineer.review.templates import check_templates
 
 SUPPRESS = re.compile(r"#\s*backend-engineer:\s*ignore\[([A-Z0-9, ]+)\]")
 SKIP_DIRS = {
@@ -39,7 +39,6 @@ RUFF_CATEGORY = {
     "S105": "secrets",
     "S106": "secrets",
     "S107": "secrets",
-    "S113": "ssrf",
     "S201": "debug",
     "S310": "ssrf",
     "S301": "deserialization",
@@ -163,10 +162,14 @@ def _ruff(root: Path, files: list[Path], base: Path) -> list[Finding]:
 
 
 def _dedupe(ours: list[Finding], ruff: list[Finding]) -> list[Finding]:
-    """Drop a ruff finding only when one of ours names the very same line and category: a ruff finding a
-    line away is a different finding (it once hid the weakest key of a file) and is kept."""
-    taken = {(f.path, f.line, f.category) for f in ours}
-    return [f for f in ruff if (f.path, f.line, f.category) not in taken]
+    """Drop a ruff finding only when one of ours covers its line (the same statement) in the same category;
+    a ruff finding outside that span is a different finding (one a line away once hid the weakest key of a
+    file) and is kept."""
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for f in ours:
+        spans.setdefault((f.path, f.category), []).append((f.line, max(f.end_line, f.line)))
+        spans[(f.path, f.category)] += [(line, line) for line, _note in flow_of(f)]
+    return [r for r in ruff if not any(a <= r.line <= b for a, b in spans.get((r.path, r.category), []))]
 
 
 def review_path(

@@ -58,7 +58,19 @@ SOURCE_ATTRS = {
 }
 SOURCE_CALLS = {"get_json", "get_data", "post", "json", "text", "read", "form", "body"}
 REQUEST_NAMES = {"request", "req", "self.request", "flask.request"}
-NOT_PARAMS = {"self", "cls", "request", "req", "db", "session", "conn", "background_tasks", "response", "args", "kwargs"}
+NOT_PARAMS = {
+    "self",
+    "cls",
+    "request",
+    "req",
+    "db",
+    "session",
+    "conn",
+    "background_tasks",
+    "response",
+    "args",
+    "kwargs",
+}
 AUTH_CALL = re.compile(
     r"auth|token|jwt|verify|current_user|get_user|identity|principal|login_required|permission|"
     r"check_access|require|get_session|credential|api_key|apikey",
@@ -130,6 +142,11 @@ class RouteFact:
         return self.func.name
 
     @property
+    def takes_credentials(self) -> bool:
+        """The route reads a password from the request: a login, register or key-exchange endpoint."""
+        return bool(re.search(r"""['"](password|passwd|pwd)['"]""", ast.unparse(self.func)))
+
+    @property
     def public_endpoint(self) -> bool:
         return bool(PUBLIC_ENDPOINT.search(self.func.name) or PUBLIC_ENDPOINT.search(self.path))
 
@@ -171,9 +188,7 @@ def is_source(node: ast.AST) -> bool:
 def _targets(node: ast.AST) -> list[str]:
     if isinstance(node, ast.Assign):
         targets: list[ast.AST] = list(node.targets)
-    elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
-        targets = [node.target]
-    elif isinstance(node, ast.For | ast.AsyncFor):
+    elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr | ast.For | ast.AsyncFor):
         targets = [node.target]
     elif isinstance(node, ast.With | ast.AsyncWith):
         targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
@@ -256,8 +271,8 @@ def _body_auth(func: Func) -> str:
             name = call_name(node)
             if AUTH_CALL.search(name.split(".")[-1]) and not name.startswith(("jwt.encode", "jwt.decode")):
                 return f"call {name}()"
-        if isinstance(node, ast.If | ast.Assert | ast.Raise) and PRINCIPAL_EXPR.search(ast.unparse(node)):
-            return "principal check in body"
+        if isinstance(node, ast.Attribute | ast.Subscript | ast.Name) and PRINCIPAL_EXPR.search(ast.unparse(node)):
+            return "principal used in body"
     return ""
 
 
@@ -392,7 +407,7 @@ def _models(contexts: list[FileContext]) -> tuple[set[str], set[str]]:
 
 SENSITIVE_KEY = re.compile(
     r"^(password|passwd|pwd|pwd_hash|password_hash|hashed_password|ccn|cc_num|card_number|credit_card|cvv|ssn|"
-    r"secret|api_key|mfa_secret|otp_secret)$",
+    r"api_key|mfa_secret|otp_secret|secret_key|private_key)$",
     re.I,
 )
 
@@ -431,9 +446,7 @@ def gather(contexts: list[FileContext], root: Path) -> Facts:
     facts.sensitive_producers = _sensitive_producers(contexts)
     text = "\n".join(c.source for c in contexts)
     facts.project_text = text
-    facts.csrf_protected = bool(
-        re.search(r"CSRFProtect|CsrfProtect|csrf_middleware\b(?!.*#)|CsrfViewMiddleware|csrf_protect|SeaSurf", text)
-    )
+    facts.csrf_protected = bool(re.search(r"CSRFProtect|CsrfProtect|CsrfViewMiddleware|csrf_protect|SeaSurf", text))
     facts.rate_limited_globally = bool(
         re.search(r"default_limits\s*=|DEFAULT_THROTTLE_CLASSES|RateLimitMiddleware|SlowAPIMiddleware", text)
     )
@@ -490,10 +503,10 @@ def gather(contexts: list[FileContext], root: Path) -> Facts:
         module = ctx.rel.removesuffix(".py").replace("/", ".")
         for func in ctx.functions():
             if func.name in handlers and (ctx.rel.endswith("views.py") or "view" in ctx.rel or "handler" in ctx.rel):
-                framework, method, path = handlers[func.name].split("|", 2)
-                add(ctx, func, {method}, framework, _decorator_auth(func, None), path)
+                framework, verb, url = handlers[func.name].split("|", 2)
+                add(ctx, func, {verb}, framework, _decorator_auth(func, None), url)
             for op, spec in operations.items():
                 if op in {f"{module}.{func.name}", f"{module.split('.')[-1]}.{func.name}"}:
-                    method, path, secured = spec.split("|")
-                    add(ctx, func, {method.lower()}, "connexion", "openapi security" if secured else "", path)
+                    verb, url, secured = spec.split("|")
+                    add(ctx, func, {verb.lower()}, "connexion", "openapi security" if secured else "", url)
     return facts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,12 @@ SCHEMA: dict[str, Any] = {
 QUALITY_CATEGORIES = {"quality", "performance", "reliability", "parse"}
 """Categories reported apart from security: they never block a review unless it is strict."""
 SARIF_LEVEL = {Severity.BLOCKER: "error", Severity.MAJOR: "error", Severity.MINOR: "warning", Severity.INFO: "note"}
+
+
+def flow_of(finding: Finding) -> list[tuple[int, str]]:
+    """The finding's source-to-sink path as (line, note) steps; empty when the rule has none."""
+    raw = dict(finding.extra).get("flow")
+    return [(int(line), str(note)) for line, note in json.loads(raw)] if raw else []
 
 
 def fingerprint(finding: Finding) -> str:

@@ -11,7 +11,7 @@ from backend_engineer.review.context import AUTH_HINT, FileContext, call_name, d
 CODE = "BE301"
 SEVERITY = Severity.BLOCKER
 TITLE = "mutating route without authentication"
-CATEGORY = "authentication"
+CATEGORY = "function-auth"
 AUTH_DECORATORS = AUTH_HINT
 
 
@@ -40,12 +40,19 @@ def _protected_owners(ctx: FileContext) -> set[str]:
     return owners
 
 
+def _authenticated_elsewhere(ctx: FileContext, func: ast.AST) -> bool:
+    """Login, register and other credential routes are public by design; body checks (verify_jwt(),
+    current_user, g.user, request.user) and before_request guards count as authentication."""
+    fact = ctx.project.facts.route_of(func)
+    return fact is not None and (bool(fact.auth) or fact.public_endpoint or fact.takes_credentials)
+
+
 def check(ctx: FileContext) -> Iterator[Finding]:
     protected = _protected_owners(ctx)
     for route in routes(ctx):
         if not route.methods & {"post", "put", "patch", "delete"}:
             continue
-        if route.owner.split(".")[0] in protected:
+        if route.owner.split(".")[0] in protected or _authenticated_elsewhere(ctx, route.func):
             continue
         decorator_deps = any(
             is_auth_dependency(d)

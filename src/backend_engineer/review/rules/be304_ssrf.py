@@ -56,5 +56,5 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                     f"outbound HTTP without a timeout in {func.name}",
                     node,
                     "pass timeout=... (requests waits forever by default)",
-                    CATEGORY,
+                    "reliability",
                 )

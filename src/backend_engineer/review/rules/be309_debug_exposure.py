@@ -11,7 +11,7 @@ from backend_engineer.review.context import FileContext, call_name
 CODE = "BE309"
 SEVERITY = Severity.MAJOR
 TITLE = "debug information exposed"
-CATEGORY = "information-disclosure"
+CATEGORY = "debug"
 RESPONSE_WORDS = ("Response", "jsonify", "HTTPException", "JsonResponse", "make_response", "abort(")
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
 from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.facts import FunctionFlow
 from backend_engineer.review.rules._routes import file_routes, steps
 
 CODE = "BE312"
@@ -20,7 +21,9 @@ FETCH = re.compile(
     r"find_by_id|select|query)$"
 )
 AUTHZ_CALL = re.compile(r"check_object_permissions|has_object_permission|authori[sz]e|can_(access|view|edit)|is_owner")
-OWNER_ATTR = re.compile(r"\.(user|user_id|owner|owner_id|author|author_id|created_by|customer_id|account_id|username)\b")
+OWNER_ATTR = re.compile(
+    r"\.(user|user_id|owner|owner_id|author|author_id|created_by|customer_id|account_id|username)\b"
+)
 
 
 def _model(call: ast.Call) -> str:
@@ -34,19 +37,24 @@ def _model(call: ast.Call) -> str:
     return ""
 
 
+def _owner_comparison(node: ast.Compare, flow: FunctionFlow) -> bool:
+    """`obj.owner_id != user.id`: one side is the principal, the other an owner attribute of something else."""
+    sides = [node.left, *node.comparators]
+    principal = [s for s in sides if flow.uses_principal(s)]
+    owner = [s for s in sides if OWNER_ATTR.search(ast.unparse(s)) and not flow.uses_principal(s)]
+    return bool(principal and owner)
+
+
 def check(ctx: FileContext) -> Iterator[Finding]:
     facts = ctx.project.facts
     guarded = facts.owned_models | facts.userlike_models
     for route, flow in file_routes(ctx):
-        if route.admin_only or route.public_endpoint:
+        if route.admin_only or route.public_endpoint or not route.auth:
             continue
         text = ast.unparse(route.func)
         if AUTHZ_CALL.search(text):
             continue
-        compares_owner = any(
-            isinstance(n, ast.Compare) and flow.uses_principal(n) and OWNER_ATTR.search(ast.unparse(n))
-            for n in ast.walk(route.func)
-        )
+        compares_owner = any(isinstance(n, ast.Compare) and _owner_comparison(n, flow) for n in ast.walk(route.func))
         if compares_owner:
             continue
         for node in ast.walk(route.func):

@@ -17,7 +17,7 @@ SEVERITY = Severity.BLOCKER
 TITLE = "broken authentication"
 CATEGORY = "broken-auth"
 SIGNING = re.compile(r"sign|hmac|itsdangerous|Serializer|jwt\.encode|encrypt|Fernet|dumps_signed|secure_cookie", re.I)
-ROTATE = re.compile(r"new_session|invalidate|\.clear\(\)|cycle_key|regenerate|rotate|session\.pop|login\(request")
+ROTATE = re.compile(r"new_session|invalidate|\.clear\(\)|cycle_key|regenerate|rotate|session\.pop|\blogin\(request,")
 PATTERN_CALLS = {"glob", "rglob", "fnmatch", "match", "search", "fullmatch", "iglob"}
 
 
@@ -40,9 +40,13 @@ def _jwt(ctx: FileContext) -> Iterator[Finding]:
             why = "the 'none' algorithm is allowed"
         if why:
             yield ctx.finding(
-                CODE, SEVERITY, f"{TITLE}: {why}", node,
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {why}",
+                node,
                 "decode with the signing key, algorithms=['HS256'] (or the one you sign with) and signature "
-                "verification on", CATEGORY,
+                "verification on",
+                CATEGORY,
             )
 
 
@@ -60,8 +64,12 @@ def _fallthrough(ctx: FileContext) -> Iterator[Finding]:
                 node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None)
             ):
                 yield ctx.finding(
-                    CODE, SEVERITY, f"{TITLE}: auth dependency {func.name} can return None instead of rejecting",
-                    node, "raise HTTPException(401) when the credentials are missing or invalid", CATEGORY,
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE}: auth dependency {func.name} can return None instead of rejecting",
+                    node,
+                    "raise HTTPException(401) when the credentials are missing or invalid",
+                    CATEGORY,
                 )
                 break
 
@@ -80,7 +88,10 @@ def _cookies_and_sessions(ctx: FileContext) -> Iterator[Finding]:
                     built = re.search(r"b64encode|json\.dumps|dumps|str\(|format|\+", text) or "username" in value
                     if built and not (isinstance(node.args[1], ast.Constant)):
                         yield ctx.finding(
-                            CODE, SEVERITY, f"{TITLE}: unsigned session cookie {cookie} can be forged", node,
+                            CODE,
+                            SEVERITY,
+                            f"{TITLE}: unsigned session cookie {cookie} can be forged",
+                            node,
                             "use a signed session (Flask session, itsdangerous) or a server-side session id",
                             CATEGORY,
                         )
@@ -89,8 +100,12 @@ def _cookies_and_sessions(ctx: FileContext) -> Iterator[Finding]:
                 path = flow.path(pattern, params) if pattern is not None else None
                 if path:
                     yield ctx.finding(
-                        CODE, SEVERITY, f"{TITLE}: credential used as a match pattern in {func.name}", node,
-                        "compare credentials exactly (hmac.compare_digest), never as a glob or regex", CATEGORY,
+                        CODE,
+                        SEVERITY,
+                        f"{TITLE}: credential used as a match pattern in {func.name}",
+                        node,
+                        "compare credentials exactly (hmac.compare_digest), never as a glob or regex",
+                        CATEGORY,
                         steps(path, node.lineno, f"{name}() pattern built from the credential"),
                     )
         if "get_session(" in text and not ROTATE.search(text) and re.search(r"password", text):
@@ -101,7 +116,10 @@ def _cookies_and_sessions(ctx: FileContext) -> Iterator[Finding]:
                     and re.search(r"session\[['\"]\w*user", ast.unparse(node.targets[0]))
                 ):
                     yield ctx.finding(
-                        CODE, SEVERITY, f"{TITLE}: session id not rotated at login (session fixation)", node,
+                        CODE,
+                        SEVERITY,
+                        f"{TITLE}: session id not rotated at login (session fixation)",
+                        node,
                         "start a new session at login and logout (aiohttp_session.new_session, cycle_key)",
                         CATEGORY,
                     )

@@ -48,6 +48,6 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                     "answer with an explicit response model that leaves out secrets; log stack traces, never "
                     "return them",
                     CATEGORY,
-                    [(route.func.lineno, f"route {route.name}"), (node.lineno, what)],
+                    [(route.func.lineno, f"route {route.name}"), (getattr(node, "lineno", 0), what)],
                 )
                 break

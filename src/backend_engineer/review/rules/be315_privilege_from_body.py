@@ -50,5 +50,5 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                     node,
                     "never take privilege fields from the request; set them server-side or in an admin-only route",
                     CATEGORY,
-                    steps(path, node.lineno, f"{field} set from the request"),
+                    steps(path, getattr(node, "lineno", 0), f"{field} set from the request"),
                 )

@@ -33,8 +33,12 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             flag = kwarg(node, "autoescape")
             if isinstance(flag, ast.Constant) and flag.value is False:
                 yield ctx.finding(
-                    CODE, SEVERITY, f"{TITLE}: template autoescape switched off", node,
-                    "keep autoescape on (select_autoescape()) and mark only sanitised HTML safe", CATEGORY,
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE}: template autoescape switched off",
+                    node,
+                    "keep autoescape on (select_autoescape()) and mark only sanitised HTML safe",
+                    CATEGORY,
                 )
     for func, flow, params in functions_flows(ctx):
         dynamic = {
@@ -54,19 +58,31 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 _dynamic(first) or (isinstance(first, ast.Name) and first.id in dynamic) or path
             ):
                 yield ctx.finding(
-                    CODE, Severity.BLOCKER, "server-side template injection: template built from a run-time string",
-                    node, "render a fixed template file and pass values as context variables", "ssti",
+                    CODE,
+                    Severity.BLOCKER,
+                    "server-side template injection: template built from a run-time string",
+                    node,
+                    "render a fixed template file and pass values as context variables",
+                    "ssti",
                     steps(path, node.lineno, f"{name}() compiles the string as a template"),
                 )
             elif name in SAFE_MARKERS and path:
                 yield ctx.finding(
-                    CODE, SEVERITY, f"{TITLE}: request data marked safe with {name}()", node,
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE}: request data marked safe with {name}()",
+                    node,
                     "escape the value, or sanitise it with an allow-list sanitiser before marking it safe",
-                    CATEGORY, steps(path, node.lineno, f"{name}() disables escaping"),
+                    CATEGORY,
+                    steps(path, node.lineno, f"{name}() disables escaping"),
                 )
             elif name in HTML_RESPONSES and path and (_dynamic(first) and re.search(r"<\w", ast.unparse(first))):
                 yield ctx.finding(
-                    CODE, SEVERITY, f"{TITLE}: HTML built from request data", node,
-                    "render a template with autoescape, or html.escape() each value", CATEGORY,
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE}: HTML built from request data",
+                    node,
+                    "render a template with autoescape, or html.escape() each value",
+                    CATEGORY,
                     steps(path, node.lineno, "HTML response built from the string"),
                 )

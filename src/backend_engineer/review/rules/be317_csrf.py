@@ -29,21 +29,34 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             name = call_name(node).split(".")[-1]
             if name == "Flask" and not FLASK_PROTECTION.search(text):
                 yield ctx.finding(
-                    CODE, SEVERITY, f"{TITLE}: Flask app", node,
-                    "enable flask_wtf.csrf.CSRFProtect(app) and put csrf_token() in every form", CATEGORY,
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE}: Flask app",
+                    node,
+                    "enable flask_wtf.csrf.CSRFProtect(app) and put csrf_token() in every form",
+                    CATEGORY,
                 )
             elif name == "Application":
                 middlewares = kwarg(node, "middlewares")
                 if middlewares is not None and not re.search(r"csrf", ast.unparse(middlewares), re.I):
                     yield ctx.finding(
-                        CODE, SEVERITY, f"{TITLE}: aiohttp app", node,
-                        "add a CSRF middleware (aiohttp-csrf) that checks a token on every unsafe request", CATEGORY,
+                        CODE,
+                        SEVERITY,
+                        f"{TITLE}: aiohttp app",
+                        node,
+                        "add a CSRF middleware (aiohttp-csrf) that checks a token on every unsafe request",
+                        CATEGORY,
                     )
-        elif isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in {"MIDDLEWARE", "MIDDLEWARE_CLASSES"} for t in node.targets
+        elif (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id in {"MIDDLEWARE", "MIDDLEWARE_CLASSES"} for t in node.targets)
+            and "CsrfViewMiddleware" not in ast.unparse(node.value)
         ):
-            if "CsrfViewMiddleware" not in ast.unparse(node.value):
-                yield ctx.finding(
-                    CODE, SEVERITY, f"{TITLE}: Django MIDDLEWARE lacks CsrfViewMiddleware", node,
-                    "add django.middleware.csrf.CsrfViewMiddleware", CATEGORY,
-                )
+            yield ctx.finding(
+                CODE,
+                SEVERITY,
+                f"{TITLE}: Django MIDDLEWARE lacks CsrfViewMiddleware",
+                node,
+                "add django.middleware.csrf.CsrfViewMiddleware",
+                CATEGORY,
+            )

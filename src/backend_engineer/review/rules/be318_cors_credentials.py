@@ -33,11 +33,14 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             origins = kwarg(node, "origins") or kwarg(node, "resources")
             if _any_origin(origins):
                 yield ctx.finding(CODE, SEVERITY, TITLE, node, "list the trusted origins explicitly", CATEGORY)
-        elif name == "add_middleware" and node.args and "CORSMiddleware" in ast.unparse(node.args[0]):
-            if _true(kwarg(node, "allow_credentials")) and (
-                _any_origin(kwarg(node, "allow_origins")) or kwarg(node, "allow_origin_regex") is not None
-            ):
-                yield ctx.finding(CODE, SEVERITY, TITLE, node, "list the trusted origins explicitly", CATEGORY)
+        elif (
+            name == "add_middleware"
+            and node.args
+            and "CORSMiddleware" in ast.unparse(node.args[0])
+            and _true(kwarg(node, "allow_credentials"))
+            and (_any_origin(kwarg(node, "allow_origins")) or kwarg(node, "allow_origin_regex") is not None)
+        ):
+            yield ctx.finding(CODE, SEVERITY, TITLE, node, "list the trusted origins explicitly", CATEGORY)
     for node in ast.walk(ctx.tree):
         if (
             isinstance(node, ast.Assign)
@@ -47,6 +50,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             and "Access-Control-Allow-Credentials" in ctx.source
         ):
             yield ctx.finding(
-                CODE, SEVERITY, f"{TITLE}: the request's Origin is reflected", node,
-                "compare the Origin with an allow-list before echoing it", CATEGORY,
+                CODE,
+                SEVERITY,
+                f"{TITLE}: the request's Origin is reflected",
+                node,
+                "compare the Origin with an allow-list before echoing it",
+                CATEGORY,
             )

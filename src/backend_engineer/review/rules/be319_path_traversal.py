@@ -34,8 +34,12 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             if path is None:
                 continue
             yield ctx.finding(
-                CODE, SEVERITY, f"{TITLE}: {name}()", node,
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {name}()",
+                node,
                 "resolve the path under a fixed base folder and reject it unless it stays inside "
-                "(Path.resolve().is_relative_to), or use send_from_directory/secure_filename", CATEGORY,
+                "(Path.resolve().is_relative_to), or use send_from_directory/secure_filename",
+                CATEGORY,
                 steps(path, node.lineno, f"{name}() on the request-built path"),
             )

@@ -46,7 +46,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             if path is None:
                 continue
             yield ctx.finding(
-                CODE, SEVERITY, TITLE, node,
-                "redirect only to relative paths or to hosts on an allow-list", CATEGORY,
+                CODE,
+                SEVERITY,
+                TITLE,
+                node,
+                "redirect only to relative paths or to hosts on an allow-list",
+                CATEGORY,
                 steps(path, node.lineno, f"{name}() to the request-supplied URL"),
             )

@@ -16,8 +16,16 @@ SEVERITY = Severity.BLOCKER
 TITLE = "unsafe deserialization"
 CATEGORY = "deserialization"
 ALWAYS = {
-    "pickle.loads", "pickle.load", "cPickle.loads", "dill.loads", "marshal.loads", "jsonpickle.decode",
-    "yaml.unsafe_load", "shelve.open", "pandas.read_pickle", "_pickle.loads",
+    "pickle.loads",
+    "pickle.load",
+    "cPickle.loads",
+    "dill.loads",
+    "marshal.loads",
+    "jsonpickle.decode",
+    "yaml.unsafe_load",
+    "shelve.open",
+    "pandas.read_pickle",
+    "_pickle.loads",
 }
 SAFE_LOADER = re.compile(r"SafeLoader|CSafeLoader|BaseLoader")
 SIGNED = re.compile(r"hmac|itsdangerous|Serializer|jwt\.decode|verify|signature|Fernet|unsign", re.I)
@@ -39,12 +47,21 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 loader = kwarg(node, "Loader") or (node.args[1] if len(node.args) > 1 else None)
                 if loader is None or not SAFE_LOADER.search(ast.unparse(loader)):
                     why = "yaml.load without SafeLoader builds arbitrary objects"
-            elif name in {"json.loads", "loads"} and path and reads_cookie and not SIGNED.search(text):
-                if "b64decode" in ast.unparse(node) or "session" in text:
-                    why = "session state deserialized from a cookie without a signature check"
+            elif (
+                name in {"json.loads", "loads"}
+                and path
+                and reads_cookie
+                and not SIGNED.search(text)
+                and ("b64decode" in ast.unparse(node) or "session" in text)
+            ):
+                why = "session state deserialized from a cookie without a signature check"
             if why:
                 yield ctx.finding(
-                    CODE, SEVERITY, f"{TITLE}: {why}", node,
-                    "use json with a schema, yaml.safe_load, or a signed serializer (itsdangerous) for client "
-                    "state", CATEGORY, steps(path, node.lineno, why) if path else (),
+                    CODE,
+                    SEVERITY,
+                    f"{TITLE}: {why}",
+                    node,
+                    "use json with a schema, yaml.safe_load, or a signed serializer (itsdangerous) for client state",
+                    CATEGORY,
+                    steps(path, node.lineno, why) if path else (),
                 )

@@ -30,6 +30,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         if PASSWORD.search(ast.unparse(node.args[-1] if last == "new" else node.args[0])):
             yield ctx.finding(
-                CODE, SEVERITY, f"{TITLE}: {name}()", node,
-                "hash passwords with argon2 (argon2-cffi / pwdlib) or bcrypt", CATEGORY,
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {name}()",
+                node,
+                "hash passwords with argon2 (argon2-cffi / pwdlib) or bcrypt",
+                CATEGORY,
             )

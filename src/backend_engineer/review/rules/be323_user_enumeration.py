@@ -14,7 +14,9 @@ CODE = "BE323"
 SEVERITY = Severity.MAJOR
 TITLE = "login tells unknown users from wrong passwords"
 CATEGORY = "user-enumeration"
-NO_USER = re.compile(r"(user(name)?|account|email)\s*(does not|doesn't|not)\s*(exist|found)|no such user|unknown user", re.I)
+NO_USER = re.compile(
+    r"(user(name)?|account|email)\s*(does not|doesn't|not)\s*(exist|found)|no such user|unknown user", re.I
+)
 BAD_PASSWORD = re.compile(r"(password|passwd)\s*(is\s*)?(not correct|incorrect|wrong|invalid|does not match)", re.I)
 
 
@@ -31,7 +33,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                     wrong = wrong or node
         if missing is not None and wrong is not None:
             yield ctx.finding(
-                CODE, SEVERITY, f"{TITLE}: {route.name}", wrong,
-                "answer every failed login with the same message and status, in the same time", CATEGORY,
+                CODE,
+                SEVERITY,
+                f"{TITLE}: {route.name}",
+                wrong,
+                "answer every failed login with the same message and status, in the same time",
+                CATEGORY,
                 [(missing.lineno, "unknown user answered one way"), (wrong.lineno, "wrong password another")],
             )

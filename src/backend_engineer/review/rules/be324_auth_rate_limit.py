@@ -32,7 +32,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if LIMIT.search(decorators) or LIMIT.search(body):
             continue
         yield ctx.finding(
-            CODE, SEVERITY, f"{TITLE}: {route.name}", route.func,
+            CODE,
+            SEVERITY,
+            f"{TITLE}: {route.name}",
+            route.func,
             "limit attempts per account and per client (slowapi/flask-limiter/DRF throttles) and slow down "
-            "repeated failures", CATEGORY,
+            "repeated failures",
+            CATEGORY,
         )

@@ -15,7 +15,7 @@ SEVERITY = Severity.BLOCKER
 TITLE = "authorization decided without the authenticated user"
 CATEGORY = "function-auth"
 CLIENT_ROLE = re.compile(
-    r"(META|headers|args|cookies|GET|POST|json|data|form)\W+.*['\"](HTTP_)?X?-?(IS_?ADMIN|ISADMIN|ADMIN|ROLE|IS_STAFF)",
+    r"(META|headers|cookies|COOKIES)\W+.*['\"](HTTP_)?(X[-_])?(IS_?ADMIN|ADMIN|ROLE|IS_?STAFF|SUPERUSER)['\"]",
     re.I,
 )
 
@@ -38,12 +38,19 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                         )
                     ):
                         yield ctx.finding(
-                            CODE, SEVERITY, f"{TITLE}: {node.name}.{method.name} grants an unsafe method to anyone",
-                            sub, "grant unsafe methods only after checking request.user (owner, staff, role)",
+                            CODE,
+                            SEVERITY,
+                            f"{TITLE}: {node.name}.{method.name} grants an unsafe method to anyone",
+                            sub,
+                            "grant unsafe methods only after checking request.user (owner, staff, role)",
                             CATEGORY,
                         )
         elif isinstance(node, ast.If) and CLIENT_ROLE.search(ast.unparse(node.test)):
             yield ctx.finding(
-                CODE, SEVERITY, f"{TITLE}: admin decision from a client-supplied value", node,
-                "take roles from the authenticated principal, never from a header or the body", CATEGORY,
+                CODE,
+                SEVERITY,
+                f"{TITLE}: admin decision from a client-supplied value",
+                node,
+                "take roles from the authenticated principal, never from a header or the body",
+                CATEGORY,
             )
