@@ -241,7 +241,7 @@ def taint(func: Func, params: set[str]) -> FunctionFlow:
                 step = Step(node.lineno, f"`{', '.join(names)}` = {ast.unparse(value)[:60]}")
                 for name in names:
                     if name not in flow.tainted:
-                        flow.tainted[name] = [*path, step] if path[-1].line != step.line else path
+                        flow.tainted[name] = [*path, step]
     return flow
 
 

@@ -43,6 +43,21 @@ SCHEMA: dict[str, Any] = {
                     },
                     "evidence": {"type": "string"},
                     "recommendation": {"type": "string"},
+                    "group": {"enum": ["security", "quality"]},
+                    "flow": {
+                        "description": "source-to-sink path: where request data enters and each step to the sink",
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["path", "line", "note"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "path": {"type": "string"},
+                                "line": {"type": "integer", "minimum": 0},
+                                "note": {"type": "string"},
+                            },
+                        },
+                    },
                 },
             },
         },
@@ -59,6 +74,26 @@ def flow_of(finding: Finding) -> list[tuple[int, str]]:
     return [(int(line), str(note)) for line, note in json.loads(raw)] if raw else []
 
 
+def _code_flows(finding: Finding) -> dict[str, Any]:
+    """SARIF codeFlows: one thread flow whose locations are the source-to-sink steps."""
+    flow = flow_of(finding)
+    if not flow:
+        return {}
+    locations = [
+        {
+            "location": {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.path},
+                    "region": {"startLine": max(line, 1)},
+                },
+                "message": {"text": note},
+            }
+        }
+        for line, note in flow
+    ]
+    return {"codeFlows": [{"threadFlows": [{"locations": locations}]}]}
+
+
 def fingerprint(finding: Finding) -> str:
     raw = f"{finding.code}|{finding.path}|{finding.evidence.strip()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
@@ -71,6 +106,7 @@ class ReviewReport:
     suppressed: int = 0
     baselined: int = 0
     strict: bool = False
+    rejected: list[tuple[Finding, str]] = field(default_factory=list)
 
     @property
     def security(self) -> list[Finding]:
@@ -91,8 +127,17 @@ class ReviewReport:
             "tool": TOOL_NAME,
             "version": __version__,
             "status": self.status,
-            "findings": [f.to_review_dict() for f in self.findings],
+            "findings": [self._item(f) for f in self.findings],
         }
+
+    @staticmethod
+    def _item(finding: Finding) -> dict[str, Any]:
+        item = finding.to_review_dict()
+        item["group"] = "quality" if finding.category in QUALITY_CATEGORIES else "security"
+        flow = flow_of(finding)
+        if flow:
+            item["flow"] = [{"path": finding.path, "line": line, "note": note} for line, note in flow]
+        return item
 
     def to_sarif(self) -> dict[str, Any]:
         rules: dict[str, dict[str, Any]] = {}
@@ -121,6 +166,11 @@ class ReviewReport:
                         }
                     ],
                     "partialFingerprints": {"backendEngineer/v1": fingerprint(f)},
+                    "properties": {
+                        "group": "quality" if f.category in QUALITY_CATEGORIES else "security",
+                        "category": f.category,
+                    },
+                    **_code_flows(f),
                 }
             )
         return {
