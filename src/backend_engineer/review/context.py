@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ class FileContext:
     tree: ast.Module
     project: Project
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         return self.source.splitlines()
 
@@ -76,12 +77,39 @@ class FileContext:
         )
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ""
+        """The source text of ``node`` (from the cached lines; ast.get_source_segment re-splits the file)."""
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if start is None or end is None:
+            return ""
+        lines = self.lines[start - 1 : end]
+        if not lines:
+            return ""
+        first, last = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        if len(lines) == 1:
+            return lines[0].encode()[first:last].decode(errors="replace")
+        head = lines[0].encode()[first:].decode(errors="replace")
+        tail = lines[-1].encode()[:last].decode(errors="replace")
+        return "\n".join([head, *lines[1:-1], tail])
+
+    @cached_property
+    def nodes(self) -> list[ast.AST]:
+        return walk(self.tree)
+
+    @cached_property
+    def function_list(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        return [n for n in self.nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
     def functions(self) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield node
+        yield from self.function_list
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """ast.walk, computed once per node and kept on it: every rule walks the same functions again."""
+    cached: list[ast.AST] | None = node.__dict__.get("_be_walk")
+    if cached is None:
+        cached = list(ast.walk(node))
+        node.__dict__["_be_walk"] = cached
+    return cached
 
 
 def call_name(node: ast.AST) -> str:
@@ -130,7 +158,7 @@ def routes(ctx: FileContext) -> Iterator[Route]:
 
 
 def depends_calls(node: ast.AST) -> Iterator[ast.Call]:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Call) and call_name(sub).split(".")[-1] in {"Depends", "Security"}:
             yield sub
 

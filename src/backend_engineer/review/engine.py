@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from backend_engineer.findings import Finding, Severity, sort_findings
-from backend_engineer.review.context import FileContext, Project
+from backend_engineer.review.context import FileContext, Project, walk
 from backend_engineer.review.facts import gather
 from backend_engineer.review.report import ReviewReport, fingerprint, flow_of
 from backend_engineer.review.rules import RULES
@@ -84,7 +84,7 @@ def _files(root: Path, include_tests: bool) -> list[Path]:
 def _tenant_models(trees: list[ast.Module]) -> set[str]:
     models: set[str] = set()
     for tree in trees:
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.ClassDef) and any(
                 isinstance(s, ast.Assign | ast.AnnAssign) and "tenant_id" in ast.unparse(s).split("=")[0]
                 for s in node.body

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from backend_engineer.review.context import AUTH_HINT, call_name, depends_calls, is_auth_dependency, routes
+from backend_engineer.review.context import AUTH_HINT, call_name, depends_calls, is_auth_dependency, routes, walk
 
 if TYPE_CHECKING:
     from backend_engineer.review.context import FileContext
@@ -110,7 +110,7 @@ class FunctionFlow:
 
     def path(self, expr: ast.AST, params: set[str]) -> list[Step] | None:
         """The source-to-here path when ``expr`` carries request data, else None."""
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Name) and node.id in self.tainted:
                 return self.tainted[node.id]
             if isinstance(node, ast.Name) and node.id in params:
@@ -123,7 +123,7 @@ class FunctionFlow:
         text = ast.unparse(expr)
         if PRINCIPAL_EXPR.search(text):
             return True
-        return any(isinstance(n, ast.Name) and n.id in self.principal for n in ast.walk(expr))
+        return any(isinstance(n, ast.Name) and n.id in self.principal for n in walk(expr))
 
 
 @dataclass
@@ -162,9 +162,13 @@ class Facts:
     rate_limited_globally: bool = False
     default_auth: bool = False
     project_text: str = ""
+    flags: dict[str, bool] = field(default_factory=dict)
+    _by_func: dict[int, RouteFact] = field(default_factory=dict)
 
     def route_of(self, func: ast.AST) -> RouteFact | None:
-        return next((r for r in self.routes if r.func is func), None)
+        if len(self._by_func) != len(self.routes):
+            self._by_func = {id(r.func): r for r in self.routes}
+        return self._by_func.get(id(func))
 
     def flow(self, func: Func, params: set[str] | None = None) -> FunctionFlow:
         key = id(func)
@@ -196,7 +200,7 @@ def _targets(node: ast.AST) -> list[str]:
         return []
     names = []
     for target in targets:
-        for sub in ast.walk(target):
+        for sub in walk(target):
             if isinstance(sub, ast.Name):
                 names.append(sub.id)
     return names
@@ -218,14 +222,14 @@ def taint(func: Func, params: set[str]) -> FunctionFlow:
     """Forward, flow-insensitive taint over one function body (two passes reach a fixed point for loops)."""
     flow = FunctionFlow()
     nodes = sorted(
-        (n for n in ast.walk(func) if isinstance(n, ast.stmt | ast.NamedExpr) and n is not func),
+        (n for n in walk(func) if isinstance(n, ast.stmt | ast.NamedExpr) and n is not func),
         key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)),
     )
     for _ in range(2):
         for node in nodes:
             value = _value(node)
             if isinstance(node, ast.If | ast.While) and flow.path(node.test, params):
-                for inner in ast.walk(node):
+                for inner in walk(node):
                     flow.influenced.update(_targets(inner))
             if value is None:
                 continue
@@ -266,7 +270,7 @@ def _decorator_auth(func: Func, route_decorator: ast.AST | None) -> str:
 
 def _body_auth(func: Func) -> str:
     """An authentication check inside the handler: a call such as verify_jwt(), or a test of the principal."""
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, ast.Call):
             name = call_name(node)
             if AUTH_CALL.search(name.split(".")[-1]) and not name.startswith(("jwt.encode", "jwt.decode")):
@@ -292,7 +296,7 @@ def _params(func: Func) -> set[str]:
 
 
 def _class_methods(ctx: FileContext) -> Iterator[tuple[ast.ClassDef, Func, str]]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.ClassDef):
             continue
         if not any(VIEW_BASES.search(ast.unparse(b).split(".")[-1]) for b in node.bases):
@@ -323,7 +327,7 @@ def _referenced_handlers(contexts: list[FileContext]) -> dict[str, str]:
     """Handlers named by Django urls (path/url/re_path) and aiohttp routers (add_get, web.post, add_route)."""
     found: dict[str, str] = {}
     for ctx in contexts:
-        for node in ast.walk(ctx.tree):
+        for node in ctx.nodes:
             if not isinstance(node, ast.Call):
                 continue
             name = call_name(node)
@@ -390,7 +394,7 @@ def _models(contexts: list[FileContext]) -> tuple[set[str], set[str]]:
     owned: set[str] = set()
     userlike: set[str] = set()
     for ctx in contexts:
-        for node in ast.walk(ctx.tree):
+        for node in ctx.nodes:
             if not isinstance(node, ast.ClassDef):
                 continue
             fields: set[str] = set()
@@ -419,7 +423,7 @@ def _sensitive_producers(contexts: list[FileContext]) -> set[str]:
     for ctx in contexts:
         for func in ctx.functions():
             bodies.setdefault(func.name, []).append(func)
-            for node in ast.walk(func):
+            for node in walk(func):
                 if isinstance(node, ast.Dict) and any(
                     isinstance(k, ast.Constant) and isinstance(k.value, str) and SENSITIVE_KEY.match(k.value)
                     for k in node.keys
@@ -432,12 +436,20 @@ def _sensitive_producers(contexts: list[FileContext]) -> set[str]:
             for func in funcs:
                 if any(
                     isinstance(n, ast.Call) and call_name(n).split(".")[-1] in producers
-                    for r in ast.walk(func)
+                    for r in walk(func)
                     if isinstance(r, ast.Return) and r.value is not None
-                    for n in ast.walk(r.value)
+                    for n in walk(r.value)
                 ):
                     producers.add(name)
     return producers
+
+
+PROJECT_FLAGS = {
+    "cookie_session": re.compile(r"session\[|set_cookie\(|login_user\(|g\.session|get_session\("),
+    "form_posts": re.compile(r"request\.form|await request\.post\(\)|request\.POST"),
+    "flask_csrf": re.compile(r"CSRFProtect|CsrfProtect|SeaSurf|csrf\.protect|validate_csrf|csrf_token"),
+}
+"""Project-wide patterns searched once (rules run per file and must not rescan the whole project)."""
 
 
 def gather(contexts: list[FileContext], root: Path) -> Facts:
@@ -446,6 +458,7 @@ def gather(contexts: list[FileContext], root: Path) -> Facts:
     facts.sensitive_producers = _sensitive_producers(contexts)
     text = "\n".join(c.source for c in contexts)
     facts.project_text = text
+    facts.flags = {name: bool(rx.search(text)) for name, rx in PROJECT_FLAGS.items()}
     facts.csrf_protected = bool(re.search(r"CSRFProtect|CsrfProtect|CsrfViewMiddleware|csrf_protect|SeaSurf", text))
     facts.rate_limited_globally = bool(
         re.search(r"default_limits\s*=|DEFAULT_THROTTLE_CLASSES|RateLimitMiddleware|SlowAPIMiddleware", text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 from backend_engineer.review.facts import FunctionFlow, RouteFact, Step
 
 Func = ast.FunctionDef | ast.AsyncFunctionDef
@@ -23,7 +23,7 @@ def steps(path: list[Step] | None, sink_line: int, sink: str) -> list[tuple[int,
 
 
 def calls(node: ast.AST) -> Iterator[tuple[ast.Call, str]]:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Call):
             yield sub, call_name(sub)
 

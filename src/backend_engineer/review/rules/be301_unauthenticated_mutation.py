@@ -6,7 +6,14 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import AUTH_HINT, FileContext, call_name, depends_calls, is_auth_dependency, routes
+from backend_engineer.review.context import (
+    AUTH_HINT,
+    FileContext,
+    call_name,
+    depends_calls,
+    is_auth_dependency,
+    routes,
+)
 
 CODE = "BE301"
 SEVERITY = Severity.BLOCKER
@@ -18,7 +25,7 @@ AUTH_DECORATORS = AUTH_HINT
 def _protected_owners(ctx: FileContext) -> set[str]:
     """Routers or apps created with an auth dependency: APIRouter(dependencies=[...]) or FastAPI(dependencies=...)."""
     owners: set[str] = set()
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             ctor = call_name(node.value).split(".")[-1]
             if ctor in {"APIRouter", "FastAPI"} and any(

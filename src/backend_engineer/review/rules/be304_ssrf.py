@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 
 CODE = "BE304"
 SEVERITY = Severity.BLOCKER
@@ -31,7 +31,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         text = ctx.segment(func)
         validated = any(v in text for v in VALIDATORS)
         params = {a.arg for a in func.args.args + func.args.kwonlyargs}
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call) or not _is_http_call(node):
                 continue
             url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext
+from backend_engineer.review.context import FileContext, walk
 
 CODE = "BE306"
 SEVERITY = Severity.BLOCKER
@@ -39,7 +39,7 @@ def entropy(value: str) -> float:
 def _names(tree: ast.Module) -> dict[int, str]:
     """The name each string constant is bound to: an assignment target, a keyword or a dict key."""
     out: dict[int, str] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             out[id(node.value)] = " ".join(ast.unparse(t) for t in targets)
@@ -60,7 +60,7 @@ def _names(tree: ast.Module) -> dict[int, str]:
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     names = _names(ctx.tree)
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or len(node.value) < 8:
             continue
         value = node.value

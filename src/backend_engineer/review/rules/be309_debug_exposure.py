@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 
 CODE = "BE309"
 SEVERITY = Severity.MAJOR
@@ -16,7 +16,7 @@ RESPONSE_WORDS = ("Response", "jsonify", "HTTPException", "JsonResponse", "make_
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.Call):
             for kw in node.keywords:
                 if kw.arg == "debug" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
@@ -43,7 +43,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 CATEGORY,
             )
         if isinstance(node, ast.ExceptHandler):
-            for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+            for sub in walk(ast.Module(body=node.body, type_ignores=[])):
                 if isinstance(sub, ast.Return | ast.Raise) and sub is not None:
                     text = ctx.segment(sub)
                     responds = any(word in text for word in RESPONSE_WORDS) or (

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 from backend_engineer.review.facts import FunctionFlow
 from backend_engineer.review.rules._routes import file_routes, steps
 
@@ -54,10 +54,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         text = ast.unparse(route.func)
         if AUTHZ_CALL.search(text):
             continue
-        compares_owner = any(isinstance(n, ast.Compare) and _owner_comparison(n, flow) for n in ast.walk(route.func))
+        compares_owner = any(isinstance(n, ast.Compare) and _owner_comparison(n, flow) for n in walk(route.func))
         if compares_owner:
             continue
-        for node in ast.walk(route.func):
+        for node in walk(route.func):
             if not isinstance(node, ast.Call):
                 continue
             model = _model(node)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name, depends_calls
+from backend_engineer.review.context import FileContext, call_name, depends_calls, walk
 from backend_engineer.review.rules._routes import functions_flows, kwarg, steps
 
 CODE = "BE313"
@@ -22,7 +22,7 @@ PATTERN_CALLS = {"glob", "rglob", "fnmatch", "match", "search", "fullmatch", "ig
 
 
 def _jwt(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.Call):
             continue
         name = call_name(node)
@@ -59,7 +59,7 @@ def _fallthrough(ctx: FileContext) -> Iterator[Finding]:
     for func in ctx.functions():
         if func.name not in deps or not re.search(r"user|auth|principal|token|current", func.name, re.I):
             continue
-        for node in ast.walk(func):
+        for node in walk(func):
             if isinstance(node, ast.Return) and (
                 node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None)
             ):
@@ -77,7 +77,7 @@ def _fallthrough(ctx: FileContext) -> Iterator[Finding]:
 def _cookies_and_sessions(ctx: FileContext) -> Iterator[Finding]:
     for func, flow, params in functions_flows(ctx):
         text = ast.unparse(func)
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call):
                 continue
             name = call_name(node)
@@ -109,7 +109,7 @@ def _cookies_and_sessions(ctx: FileContext) -> Iterator[Finding]:
                         steps(path, node.lineno, f"{name}() pattern built from the credential"),
                     )
         if "get_session(" in text and not ROTATE.search(text) and re.search(r"password", text):
-            for node in ast.walk(func):
+            for node in walk(func):
                 if (
                     isinstance(node, ast.Assign)
                     and isinstance(node.targets[0], ast.Subscript)

@@ -7,7 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 from backend_engineer.review.facts import SENSITIVE_KEY
 from backend_engineer.review.rules._routes import file_routes
 
@@ -21,7 +21,7 @@ TRACEBACK = {"traceback.format_exc", "traceback.format_exception", "traceback.fo
 def check(ctx: FileContext) -> Iterator[Finding]:
     producers = ctx.project.facts.sensitive_producers
     for route, _flow in file_routes(ctx):
-        for node in ast.walk(route.func):
+        for node in walk(route.func):
             what = ""
             if isinstance(node, ast.Dict):
                 keys = [

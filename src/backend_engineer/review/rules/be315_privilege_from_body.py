@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext
+from backend_engineer.review.context import FileContext, walk
 from backend_engineer.review.rules._routes import functions_flows, steps
 
 CODE = "BE315"
@@ -30,7 +30,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         if not flow.tainted and not flow.influenced:
             continue
-        for node in ast.walk(func):
+        for node in walk(func):
             pairs: list[tuple[str, ast.AST]] = []
             if isinstance(node, ast.Call):
                 pairs = [(k.arg, k.value) for k in node.keywords if k.arg]
@@ -40,7 +40,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 if not PRIVILEGE.match(field):
                     continue
                 path = flow.path(value, params)
-                influenced = any(isinstance(n, ast.Name) and n.id in flow.influenced for n in ast.walk(value))
+                influenced = any(isinstance(n, ast.Name) and n.id in flow.influenced for n in walk(value))
                 if path is None and not influenced:
                     continue
                 yield ctx.finding(

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 from backend_engineer.review.rules._routes import functions_flows, kwarg, steps
 
 CODE = "BE316"
@@ -28,7 +28,7 @@ def _dynamic(value: ast.AST) -> bool:
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.Call):
             flag = kwarg(node, "autoescape")
             if isinstance(flag, ast.Constant) and flag.value is False:
@@ -43,12 +43,12 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for func, flow, params in functions_flows(ctx):
         dynamic = {
             t.id
-            for n in ast.walk(func)
+            for n in walk(func)
             if isinstance(n, ast.Assign) and _dynamic(n.value)
             for t in n.targets
             if isinstance(t, ast.Name)
         }
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = call_name(node).split(".")[-1]

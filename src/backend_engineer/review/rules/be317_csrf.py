@@ -15,19 +15,16 @@ CODE = "BE317"
 SEVERITY = Severity.MAJOR
 TITLE = "no CSRF protection on a cookie-session app"
 CATEGORY = "csrf"
-FLASK_PROTECTION = re.compile(r"CSRFProtect|CsrfProtect|SeaSurf|csrf\.protect|validate_csrf|csrf_token")
-COOKIE_SESSION = re.compile(r"session\[|set_cookie\(|login_user\(|g\.session|get_session\(")
-FORM_POSTS = re.compile(r"request\.form|await request\.post\(\)|request\.POST")
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    text = ctx.project.facts.project_text
-    if not (COOKIE_SESSION.search(text) and FORM_POSTS.search(text)):
+    flags = ctx.project.facts.flags
+    if not (flags.get("cookie_session") and flags.get("form_posts")):
         return
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.Call):
             name = call_name(node).split(".")[-1]
-            if name == "Flask" and not FLASK_PROTECTION.search(text):
+            if name == "Flask" and not flags.get("flask_csrf"):
                 yield ctx.finding(
                     CODE,
                     SEVERITY,

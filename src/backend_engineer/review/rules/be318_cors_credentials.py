@@ -25,7 +25,7 @@ def _any_origin(node: ast.AST | None) -> bool:
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.Call):
             continue
         name = call_name(node).split(".")[-1]
@@ -41,7 +41,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             and (_any_origin(kwarg(node, "allow_origins")) or kwarg(node, "allow_origin_regex") is not None)
         ):
             yield ctx.finding(CODE, SEVERITY, TITLE, node, "list the trusted origins explicitly", CATEGORY)
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.targets[0], ast.Subscript)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 from backend_engineer.review.rules._routes import functions_flows, steps
 
 CODE = "BE319"
@@ -24,7 +24,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             continue
         if GUARD.search(ast.unparse(func)):
             continue
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = call_name(node)

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 from backend_engineer.review.rules._routes import functions_flows, steps
 
 CODE = "BE320"
@@ -35,7 +35,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for func, flow, _params in functions_flows(ctx):
         if not flow.tainted:
             continue
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = call_name(node).split(".")[-1]

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 from backend_engineer.review.rules._routes import functions_flows, kwarg, steps
 
 CODE = "BE321"
@@ -35,7 +35,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for func, flow, params in functions_flows(ctx):
         text = ast.unparse(func)
         reads_cookie = "cookies" in text or "COOKIES" in text
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = call_name(node)

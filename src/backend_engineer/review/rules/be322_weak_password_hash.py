@@ -19,7 +19,7 @@ PASSWORD = re.compile(r"pass(word|wd)?\b|pwd|passphrase", re.I)
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.Call) or not node.args:
             continue
         name = call_name(node)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext
+from backend_engineer.review.context import FileContext, walk
 from backend_engineer.review.rules._routes import file_routes
 
 CODE = "BE323"
@@ -25,7 +25,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if "password" not in ast.unparse(route.func):
             continue
         missing = wrong = None
-        for node in ast.walk(route.func):
+        for node in walk(route.func):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 if NO_USER.search(node.value) and not BAD_PASSWORD.search(node.value):
                     missing = missing or node

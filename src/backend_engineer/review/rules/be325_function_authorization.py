@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext
+from backend_engineer.review.context import FileContext, walk
 
 CODE = "BE325"
 SEVERITY = Severity.BLOCKER
@@ -21,14 +21,14 @@ CLIENT_ROLE = re.compile(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.ClassDef) and any("Permission" in ast.unparse(b) for b in node.bases):
             for method in node.body:
                 if not isinstance(method, ast.FunctionDef) or not method.name.startswith("has_"):
                     continue
                 if re.search(r"request\.user|request\.auth|obj\.(user|owner|author)", ast.unparse(method)):
                     continue
-                for sub in ast.walk(method):
+                for sub in walk(method):
                     if (
                         isinstance(sub, ast.If)
                         and re.search(r"method\s*(==|in)\s*.*(DELETE|POST|PUT|PATCH)", ast.unparse(sub.test))
