@@ -49,14 +49,19 @@ def review(
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     if llm:
         from backend_engineer.llm.config import LlmConfig, make_model
-        from backend_engineer.llm.providers.base import ModelError
+        from backend_engineer.llm.providers.base import Message, ModelError
         from backend_engineer.review.llm_confirm import confirm
 
         try:
             config = LlmConfig.from_env()
             if config is None:
                 raise ModelError("--llm needs a model: set BE_LLM_PROVIDER (openai, anthropic or scripted)")
-            report = confirm(report, make_model(config), path.resolve())
+            model = make_model(config)
+
+            def ask(system: str, user: str) -> str:
+                return model.complete([Message("system", system), Message("user", user)], []).text
+
+            report = confirm(report, ask, path.resolve())
         except ModelError as exc:
             make_console(stderr=True).print(f"[FAIL] {exc}", markup=False)
             raise typer.Exit(exit_codes.BAD_INPUT) from None

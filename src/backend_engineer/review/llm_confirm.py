@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from backend_engineer.findings import Finding
-from backend_engineer.llm.providers.base import Message, ModelError, ModelPort
 from backend_engineer.review.report import QUALITY_CATEGORIES, ReviewReport, flow_of
+
+Ask = Callable[[str, str], str]
+"""The model port seen from review: (system prompt, user prompt) -> answer text. The CLI adapts the
+configured provider to it, so this checker never imports the engines layer."""
 
 SYSTEM = (
     "You review security findings of a static analyser on Python web code. For the finding given, answer "
@@ -58,16 +62,15 @@ def parse(text: str) -> tuple[str, str]:
     return "unknown", text.strip()[:200]
 
 
-def confirm(report: ReviewReport, model: ModelPort, root: Path) -> ReviewReport:
+def confirm(report: ReviewReport, ask: Ask, root: Path) -> ReviewReport:
     kept: list[Finding] = []
     for finding in report.findings:
         if finding.category in QUALITY_CATEGORIES:
             kept.append(finding)
             continue
         try:
-            turn = model.complete([Message("system", SYSTEM), Message("user", prompt(root, finding))], [])
-            verdict, reason = parse(turn.text)
-        except ModelError as exc:
+            verdict, reason = parse(ask(SYSTEM, prompt(root, finding)))
+        except RuntimeError as exc:
             verdict, reason = "unknown", f"model error: {exc}"
         if verdict == "reject":
             report.rejected.append((finding, reason))
