@@ -68,5 +68,5 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                             f"{TITLE}: exception details in a response",
                             sub,
                             "log the exception with a correlation id; answer a generic error envelope",
-                            CATEGORY,
+                            "data-exposure",
                         )

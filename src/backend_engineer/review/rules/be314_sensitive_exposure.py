@@ -1,5 +1,5 @@
 """BE314: excessive data exposure: a route answers with password hashes, card numbers or other secret
-fields (directly or through a helper that builds them), or with a stack trace."""
+fields, directly or through a helper that builds them (stack traces in responses are BE309's)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ CODE = "BE314"
 SEVERITY = Severity.BLOCKER
 TITLE = "sensitive data in a response"
 CATEGORY = "data-exposure"
-TRACEBACK = {"traceback.format_exc", "traceback.format_exception", "traceback.format_tb", "traceback.print_exc"}
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
@@ -37,8 +36,6 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                 name = call_name(node)
                 if name.split(".")[-1] in producers and name.split(".")[-1] != route.name:
                     what = f"{name}() builds secret fields"
-                elif name in TRACEBACK:
-                    what = "stack trace"
             if what:
                 yield ctx.finding(
                     CODE,
