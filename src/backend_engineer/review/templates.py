@@ -10,7 +10,10 @@ from backend_engineer.findings import Finding, Severity
 TEMPLATE_SUFFIXES = {".html", ".htm", ".jinja", ".jinja2", ".j2", ".tpl"}
 SKIP = {".git", "node_modules", ".venv", "venv", "site-packages", "static", "dist", "build"}
 UNSAFE = [
-    (re.compile(r"\{\{[^}]*\|\s*safe\b[^}]*\}\}"), "value rendered with |safe"),
+    (
+        re.compile(r"\{\{-?\s*(?!\s)(?!csrf_token\b|form\b|field\b)[^}]*\|\s*safe\b[^}]*\}\}"),
+        "value rendered with |safe",
+    ),
     (re.compile(r"\{%-?\s*autoescape\s+(false|off)\s*-?%\}", re.I), "autoescape switched off"),
 ]
 

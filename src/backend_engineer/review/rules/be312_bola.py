@@ -21,6 +21,9 @@ FETCH = re.compile(
     r"find_by_id|select|query)$"
 )
 AUTHZ_CALL = re.compile(r"check_object_permissions|has_object_permission|authori[sz]e|can_(access|view|edit)|is_owner")
+CREDENTIAL_KEYS = re.compile(r"\b(password\w*|session_id|token|api_key)\s*=")
+"""A lookup by password, session id or token authenticates the caller; it is not an object access."""
+CREDENTIAL_SOURCE = re.compile(r"cookies|COOKIES|headers|META")
 OWNER_ATTR = re.compile(
     r"\.(user|user_id|owner|owner_id|author|author_id|created_by|customer_id|account_id|username)\b"
 )
@@ -57,8 +60,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         compares_owner = any(isinstance(n, ast.Compare) and _owner_comparison(n, flow) for n in walk(route.func))
         if compares_owner:
             continue
+        tests = {id(n) for t in walk(route.func) if isinstance(t, ast.If | ast.While) for n in walk(t.test)}
         for node in walk(route.func):
-            if not isinstance(node, ast.Call):
+            if not isinstance(node, ast.Call) or id(node) in tests:
                 continue
             model = _model(node)
             if not model or model not in guarded:
@@ -66,10 +70,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             values = [*node.args, *(k.value for k in node.keywords)]
             if model in {a.id for a in node.args[:1] if isinstance(a, ast.Name)}:
                 values = values[1:]
-            if any(flow.uses_principal(v) for v in values):
+            if any(flow.uses_principal(v) for v in values) or CREDENTIAL_KEYS.search(ast.unparse(node)):
                 continue
             path = next((p for v in values if (p := flow.path(v, route.params))), None)
-            if path is None:
+            if path is None or CREDENTIAL_SOURCE.search(path[0].note):
                 continue
             yield ctx.finding(
                 CODE,
