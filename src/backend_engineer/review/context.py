@@ -170,4 +170,8 @@ def is_auth_dependency(call: ast.Call) -> bool:
         text += " " + " ".join(
             call_name(a) if isinstance(a, ast.Call | ast.Attribute | ast.Name) else "" for a in target.args
         )
-    return bool(AUTH_HINT.search(text))
+    return bool(AUTH_HINT.search(DB_PROVIDER.sub("", text)))
+
+
+DB_PROVIDER = re.compile(r"\b(get_db|get_session|get_db_session|db_session|get_conn|get_connection|SessionLocal)\b")
+"""Dependencies that hand out a database session or connection: named like auth ('session'), but not auth."""

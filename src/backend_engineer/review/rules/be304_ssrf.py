@@ -27,7 +27,10 @@ def _is_http_call(node: ast.Call) -> bool:
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
+    facts = ctx.project.facts
     for func in ctx.functions():
+        route = facts.route_of(func)
+        flow = facts.flow(func, route.params if route else set())
         text = ctx.segment(func)
         validated = any(v in text for v in VALIDATORS)
         params = {a.arg for a in func.args.args + func.args.kwonlyargs}
@@ -37,7 +40,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
             url_text = ctx.segment(url) if url is not None else ""
             from_user = url is not None and (
-                (isinstance(url, ast.Name) and url.id in params - {"self"}) or any(s in url_text for s in USER_SOURCES)
+                (isinstance(url, ast.Name) and url.id in params - {"self"})
+                or any(s in url_text for s in USER_SOURCES)
+                or flow.path(url, set()) is not None
             )
             if from_user and not validated:
                 yield ctx.finding(
