@@ -12,8 +12,8 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench" / "review_eval" / "corpus"))
 
-import materialise  # noqa: E402
-import score  # noqa: E402
+import materialise
+import score
 
 ITEMS = [
     {"id": "sqli", "class": "sql-injection", "file": "app.py", "lines": [10, 12]},
