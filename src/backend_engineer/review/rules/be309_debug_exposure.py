@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
@@ -15,11 +16,28 @@ CATEGORY = "debug"
 RESPONSE_WORDS = ("Response", "jsonify", "HTTPException", "JsonResponse", "make_response", "abort(")
 
 
+LOOPBACK = re.compile(r"^(127\.\d+\.\d+\.\d+|localhost|::1)$")
+
+
+def _harmless_debug(call: ast.Call) -> bool:
+    """aiohttp's Application(debug=True) only turns on asyncio checks; a debugger bound to loopback is the
+    local development loop, not an exposure."""
+    if call_name(call).split(".")[-1] == "Application":
+        return True
+    host = next((k.value for k in call.keywords if k.arg == "host"), None)
+    return isinstance(host, ast.Constant) and isinstance(host.value, str) and bool(LOOPBACK.match(host.value))
+
+
 def check(ctx: FileContext) -> Iterator[Finding]:
     for node in ctx.nodes:
         if isinstance(node, ast.Call):
             for kw in node.keywords:
-                if kw.arg == "debug" and isinstance(kw.value, ast.Constant) and kw.value.value is True:
+                if (
+                    kw.arg == "debug"
+                    and isinstance(kw.value, ast.Constant)
+                    and kw.value.value is True
+                    and not _harmless_debug(node)
+                ):
                     yield ctx.finding(
                         CODE,
                         SEVERITY,
