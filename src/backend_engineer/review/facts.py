@@ -58,7 +58,9 @@ SOURCE_ATTRS = {
 }
 SOURCE_CALLS = {"get_json", "get_data", "post", "json", "text", "read", "form", "body"}
 REQUEST_NAMES = {"request", "req", "self.request", "flask.request"}
-NOT_PARAMS = {
+PRINCIPAL_PARAMS = {"user", "current_user", "principal", "identity", "auth_user"}
+"""Handler parameters a decorator or dependency fills with the caller (crAPI's @jwt_auth_required user=)."""
+NOT_PARAMS = PRINCIPAL_PARAMS | {
     "self",
     "cls",
     "request",
@@ -85,6 +87,7 @@ PUBLIC_ENDPOINT = re.compile(
     r"forgot|health|ready|live|ping|index|home|root|docs|sitemap|static|favicon|about|captcha|otp|verify_email",
     re.I,
 )
+RELATION = re.compile(r"(^|\.)(ForeignKey|OneToOneField|relationship)$")
 OWNER_FIELDS = re.compile(
     r"^(user|user_id|owner|owner_id|author|author_id|created_by|customer|customer_id|account|account_id|"
     r"profile_id|uploaded_by|member_id)$"
@@ -221,6 +224,7 @@ def _value(node: ast.AST) -> ast.AST | None:
 def taint(func: Func, params: set[str]) -> FunctionFlow:
     """Forward, flow-insensitive taint over one function body (two passes reach a fixed point for loops)."""
     flow = FunctionFlow()
+    flow.principal |= {a.arg for a in [*func.args.args, *func.args.kwonlyargs] if a.arg in PRINCIPAL_PARAMS}
     nodes = sorted(
         (n for n in walk(func) if isinstance(n, ast.stmt | ast.NamedExpr) and n is not func),
         key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)),
@@ -391,8 +395,11 @@ def _before_request_guards(contexts: list[FileContext]) -> set[str]:
 
 
 def _models(contexts: list[FileContext]) -> tuple[set[str], set[str]]:
+    """Models with an owner field, and models that point (ForeignKey, relationship) at an owned model or at a
+    user: a service request owned through its vehicle is still someone's."""
     owned: set[str] = set()
     userlike: set[str] = set()
+    links: dict[str, set[str]] = {}
     for ctx in contexts:
         for node in ctx.nodes:
             if not isinstance(node, ast.ClassDef):
@@ -402,10 +409,17 @@ def _models(contexts: list[FileContext]) -> tuple[set[str], set[str]]:
                 if isinstance(stmt, ast.Assign | ast.AnnAssign):
                     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                     fields |= {t.id for t in targets if isinstance(t, ast.Name)}
+                    value = stmt.value
+                    if isinstance(value, ast.Call) and RELATION.search(call_name(value)) and value.args:
+                        target = value.args[0]
+                        name = target.value if isinstance(target, ast.Constant) else ast.unparse(target)
+                        links.setdefault(node.name, set()).add(str(name).split(".")[-1])
             if any(OWNER_FIELDS.match(f) for f in fields):
                 owned.add(node.name)
             if fields & USERLIKE_FIELDS:
                 userlike.add(node.name)
+    for _ in range(3):
+        owned |= {model for model, targets in links.items() if targets & (owned | userlike | {"User"})}
     return owned, userlike
 
 
