@@ -117,7 +117,7 @@ class FunctionFlow:
             if isinstance(node, ast.Name) and node.id in self.tainted:
                 return self.tainted[node.id]
             if isinstance(node, ast.Name) and node.id in params:
-                return [Step(getattr(node, "lineno", 0), f"path parameter `{node.id}`")]
+                return [Step(getattr(node, "lineno", 0), f"parameter `{node.id}` (request data)")]
             if is_source(node):
                 return [Step(getattr(node, "lineno", 0), f"request data `{ast.unparse(node)[:60]}`")]
         return None
@@ -167,6 +167,8 @@ class Facts:
     project_text: str = ""
     flags: dict[str, bool] = field(default_factory=dict)
     _by_func: dict[int, RouteFact] = field(default_factory=dict)
+    param_taint: dict[int, set[str]] = field(default_factory=dict)
+    """Parameters of helper functions that some caller passes request data to (a one-level-per-round call graph)."""
 
     def route_of(self, func: ast.AST) -> RouteFact | None:
         if len(self._by_func) != len(self.routes):
@@ -176,7 +178,7 @@ class Facts:
     def flow(self, func: Func, params: set[str] | None = None) -> FunctionFlow:
         key = id(func)
         if key not in self.flows:
-            self.flows[key] = taint(func, params or set())
+            self.flows[key] = taint(func, (params or set()) | self.param_taint.get(key, set()))
         return self.flows[key]
 
 
@@ -225,6 +227,8 @@ def taint(func: Func, params: set[str]) -> FunctionFlow:
     """Forward, flow-insensitive taint over one function body (two passes reach a fixed point for loops)."""
     flow = FunctionFlow()
     flow.principal |= {a.arg for a in [*func.args.args, *func.args.kwonlyargs] if a.arg in PRINCIPAL_PARAMS}
+    for name in sorted(params):
+        flow.tainted[name] = [Step(func.lineno, f"parameter `{name}` (request data)")]
     nodes = sorted(
         (n for n in walk(func) if isinstance(n, ast.stmt | ast.NamedExpr) and n is not func),
         key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)),
@@ -466,6 +470,51 @@ PROJECT_FLAGS = {
 """Project-wide patterns searched once (rules run per file and must not rescan the whole project)."""
 
 
+GRAPHQL_BASES = re.compile(r"graphene\.|ObjectType|Mutation|strawberry")
+GRAPHQL_SKIP = {"self", "root", "info", "cls", "parent", "_", "obj"}
+
+
+def _graphql_resolvers(ctx: FileContext) -> Iterator[tuple[ast.ClassDef, Func]]:
+    for node in ctx.nodes:
+        if isinstance(node, ast.ClassDef) and any(GRAPHQL_BASES.search(ast.unparse(b)) for b in node.bases):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    item.name.startswith("resolve_") or item.name == "mutate"
+                ):
+                    yield node, item
+
+
+def _propagate(facts: Facts, contexts: list[FileContext]) -> None:
+    """Mark the parameters of project functions that receive request data from a caller (three rounds)."""
+    index: dict[str, list[Func]] = {}
+    for ctx in contexts:
+        for func in ctx.functions():
+            index.setdefault(func.name, []).append(func)
+    work: list[tuple[Func, set[str]]] = [(r.func, r.params) for r in facts.routes]
+    for _ in range(3):
+        following: list[tuple[Func, set[str]]] = []
+        for func, params in work:
+            flow = taint(func, params | facts.param_taint.get(id(func), set()))
+            for call in walk(func):
+                if not isinstance(call, ast.Call):
+                    continue
+                callees = index.get(call_name(call).split(".")[-1], [])
+                if not callees or len(callees) > 3:
+                    continue
+                for callee in callees:
+                    names = [a.arg for a in [*callee.args.posonlyargs, *callee.args.args]]
+                    if names and names[0] in {"self", "cls"}:
+                        names = names[1:]
+                    hit = {names[i] for i, a in enumerate(call.args) if i < len(names) and flow.path(a, params)}
+                    hit |= {k.arg for k in call.keywords if k.arg in names and flow.path(k.value, params)}
+                    hit -= facts.param_taint.get(id(callee), set())
+                    if hit and facts.route_of(callee) is None:
+                        facts.param_taint.setdefault(id(callee), set()).update(hit)
+                        following.append((callee, set()))
+        work = following
+    facts.flows.clear()
+
+
 def gather(contexts: list[FileContext], root: Path) -> Facts:
     facts = Facts()
     facts.owned_models, facts.userlike_models = _models(contexts)
@@ -527,6 +576,13 @@ def gather(contexts: list[FileContext], root: Path) -> Facts:
             if not auth and facts.default_auth and re.search(r"APIView|ViewSet", ast.unparse(cls.bases[0])):
                 auth = "settings"
             add(ctx, method, {verb}, "class-view", auth)
+        for _cls, resolver in _graphql_resolvers(ctx):
+            params = {a.arg for a in [*resolver.args.args, *resolver.args.kwonlyargs]} - GRAPHQL_SKIP
+            fact = RouteFact(ctx, resolver, frozenset({"post"}), "graphql", params, "", resolver.name)
+            if id(resolver) not in seen:
+                seen.add(id(resolver))
+                fact.auth = _decorator_auth(resolver, None) or _body_auth(resolver)
+                facts.routes.append(fact)
         module = ctx.rel.removesuffix(".py").replace("/", ".")
         for func in ctx.functions():
             if func.name in handlers and (ctx.rel.endswith("views.py") or "view" in ctx.rel or "handler" in ctx.rel):
@@ -536,4 +592,5 @@ def gather(contexts: list[FileContext], root: Path) -> Facts:
                 if op in {f"{module}.{func.name}", f"{module.split('.')[-1]}.{func.name}"}:
                     verb, url, secured = spec.split("|")
                     add(ctx, func, {verb.lower()}, "connexion", "openapi security" if secured else "", url)
+    _propagate(facts, contexts)
     return facts

@@ -30,6 +30,7 @@ from backend_engineer.review.rules import (
     be323_user_enumeration,
     be324_auth_rate_limit,
     be325_function_authorization,
+    be326_command_injection,
 )
 
 RULES: tuple[ModuleType, ...] = (
@@ -58,4 +59,5 @@ RULES: tuple[ModuleType, ...] = (
     be323_user_enumeration,
     be324_auth_rate_limit,
     be325_function_authorization,
+    be326_command_injection,
 )

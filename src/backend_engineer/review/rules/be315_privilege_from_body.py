@@ -28,8 +28,6 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         route = facts.route_of(func)
         if route is not None and route.admin_only:
             continue
-        if not flow.tainted and not flow.influenced:
-            continue
         for node in walk(func):
             pairs: list[tuple[str, ast.AST]] = []
             if isinstance(node, ast.Call):

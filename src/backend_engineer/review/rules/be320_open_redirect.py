@@ -33,8 +33,6 @@ def _fixed_prefix(node: ast.AST) -> bool:
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     for func, flow, _params in functions_flows(ctx):
-        if not flow.tainted:
-            continue
         for node in walk(func):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
