@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend_engineer.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from backend_engineer.review.facts import Facts
 
 MUTATING = {"post", "put", "patch", "delete"}
 AUTH_HINT = re.compile(
@@ -21,6 +27,13 @@ class Project:
     """Facts gathered across every file before the rules run."""
 
     tenant_models: set[str] = field(default_factory=set)
+    facts: Facts = field(default_factory=lambda: _empty_facts())
+
+
+def _empty_facts() -> Facts:
+    from backend_engineer.review.facts import Facts
+
+    return Facts()
 
 
 @dataclass
@@ -31,13 +44,21 @@ class FileContext:
     tree: ast.Module
     project: Project
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         return self.source.splitlines()
 
     def finding(
-        self, code: str, severity: Severity, title: str, node: ast.AST, recommendation: str, category: str
+        self,
+        code: str,
+        severity: Severity,
+        title: str,
+        node: ast.AST,
+        recommendation: str,
+        category: str,
+        flow: Sequence[tuple[int, str]] = (),
     ) -> Finding:
+        """A finding at ``node``; ``flow`` is its source-to-sink path as (line, note) steps."""
         line = getattr(node, "lineno", 0)
         end = getattr(node, "end_lineno", line) or line
         evidence = self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
@@ -52,15 +73,43 @@ class FileContext:
             recommendation=recommendation,
             category=category,
             source="backend-engineer",
+            extra=(("flow", json.dumps([[ln, note] for ln, note in flow])),) if flow else (),
         )
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ""
+        """The source text of ``node`` (from the cached lines; ast.get_source_segment re-splits the file)."""
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if start is None or end is None:
+            return ""
+        lines = self.lines[start - 1 : end]
+        if not lines:
+            return ""
+        first, last = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        if len(lines) == 1:
+            return lines[0].encode()[first:last].decode(errors="replace")
+        head = lines[0].encode()[first:].decode(errors="replace")
+        tail = lines[-1].encode()[:last].decode(errors="replace")
+        return "\n".join([head, *lines[1:-1], tail])
+
+    @cached_property
+    def nodes(self) -> list[ast.AST]:
+        return walk(self.tree)
+
+    @cached_property
+    def function_list(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        return [n for n in self.nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
     def functions(self) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield node
+        yield from self.function_list
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """ast.walk, computed once per node and kept on it: every rule walks the same functions again."""
+    cached: list[ast.AST] | None = node.__dict__.get("_be_walk")
+    if cached is None:
+        cached = list(ast.walk(node))
+        node.__dict__["_be_walk"] = cached
+    return cached
 
 
 def call_name(node: ast.AST) -> str:
@@ -109,7 +158,7 @@ def routes(ctx: FileContext) -> Iterator[Route]:
 
 
 def depends_calls(node: ast.AST) -> Iterator[ast.Call]:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Call) and call_name(sub).split(".")[-1] in {"Depends", "Security"}:
             yield sub
 
@@ -121,4 +170,8 @@ def is_auth_dependency(call: ast.Call) -> bool:
         text += " " + " ".join(
             call_name(a) if isinstance(a, ast.Call | ast.Attribute | ast.Name) else "" for a in target.args
         )
-    return bool(AUTH_HINT.search(text))
+    return bool(AUTH_HINT.search(DB_PROVIDER.sub("", text)))
+
+
+DB_PROVIDER = re.compile(r"\b(get_db|get_session|get_db_session|db_session|get_conn|get_connection|SessionLocal)\b")
+"""Dependencies that hand out a database session or connection: named like auth ('session'), but not auth."""

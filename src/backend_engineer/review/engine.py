@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 from backend_engineer.findings import Finding, Severity, sort_findings
-from backend_engineer.review.context import FileContext, Project
-from backend_engineer.review.report import ReviewReport, fingerprint
+from backend_engineer.review.context import FileContext, Project, walk
+from backend_engineer.review.facts import gather
+from backend_engineer.review.report import ReviewReport, fingerprint, flow_of
 from backend_engineer.review.rules import RULES
+from backend_engineer.review.templates import check_templates
 
 SUPPRESS = re.compile(r"#\s*backend-engineer:\s*ignore\[([A-Z0-9, ]+)\]")
 SKIP_DIRS = {
@@ -35,12 +37,29 @@ SKIP_DIRS = {
 RUFF_CATEGORY = {
     "S608": "sql-injection",
     "S105": "secrets",
+    "S201": "quality",
     "S106": "secrets",
     "S107": "secrets",
-    "S113": "ssrf",
-    "S201": "information-disclosure",
     "S310": "ssrf",
+    "S301": "deserialization",
+    "S302": "deserialization",
+    "S506": "deserialization",
+    "S324": "weak-hash",
+    "S303": "weak-hash",
+    "S701": "xss",
+    "S702": "xss",
+    "S704": "xss",
+    "S308": "xss",
+    "S102": "command-injection",
+    "S307": "command-injection",
+    "S602": "command-injection",
+    "S605": "command-injection",
+    "S501": "tls",
+    "S314": "xxe",
+    "S318": "xxe",
+    "S320": "xxe",
 }
+"""S201 (Flask debug) is superseded by BE309, which also knows loopback hosts. Ruff codes outside this map (asserts, random, try/except/pass, FAST, ASYNC, BLE) are quality findings."""
 RUFF_MAJOR = {"S102", "S301", "S307", "S501", "S506", "S602", "S605", "S608", "S105", "S106", "S107", "S201", "S324"}
 
 
@@ -65,7 +84,7 @@ def _files(root: Path, include_tests: bool) -> list[Path]:
 def _tenant_models(trees: list[ast.Module]) -> set[str]:
     models: set[str] = set()
     for tree in trees:
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.ClassDef) and any(
                 isinstance(s, ast.Assign | ast.AnnAssign) and "tenant_id" in ast.unparse(s).split("=")[0]
                 for s in node.body
@@ -123,7 +142,8 @@ def _ruff(root: Path, files: list[Path], base: Path) -> list[Finding]:
         code = str(row.get("code") or "")
         path = Path(row["filename"])
         rel = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
-        severity = Severity.MAJOR if code in RUFF_MAJOR else Severity.MINOR
+        category = RUFF_CATEGORY.get(code, "quality")
+        severity = Severity.MAJOR if code in RUFF_MAJOR and category != "quality" else Severity.MINOR
         out.append(
             Finding(
                 code,
@@ -134,7 +154,7 @@ def _ruff(root: Path, files: list[Path], base: Path) -> list[Finding]:
                 int(row["end_location"]["row"]),
                 evidence="",
                 recommendation=str((row.get("fix") or {}).get("message") or ""),
-                category=RUFF_CATEGORY.get(code, "ruff"),
+                category=category,
                 source="ruff",
             )
         )
@@ -142,13 +162,23 @@ def _ruff(root: Path, files: list[Path], base: Path) -> list[Finding]:
 
 
 def _dedupe(ours: list[Finding], ruff: list[Finding]) -> list[Finding]:
-    taken = {(f.path, f.line, f.category) for f in ours}
-    taken |= {(f.path, line, f.category) for f in ours for line in (f.line - 1, f.line + 1)}
-    return [f for f in ruff if (f.path, f.line, f.category) not in taken]
+    """Drop a ruff finding only when one of ours covers its line (the same statement) in the same category;
+    a ruff finding outside that span is a different finding (one a line away once hid the weakest key of a
+    file) and is kept."""
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for f in ours:
+        spans.setdefault((f.path, f.category), []).append((f.line, max(f.end_line, f.line)))
+        spans[(f.path, f.category)] += [(line, line) for line, _note in flow_of(f)]
+    return [r for r in ruff if not any(a <= r.line <= b for a, b in spans.get((r.path, r.category), []))]
 
 
 def review_path(
-    path: Path, *, baseline: Path | None = None, use_ruff: bool = True, include_tests: bool = False
+    path: Path,
+    *,
+    baseline: Path | None = None,
+    use_ruff: bool = True,
+    include_tests: bool = False,
+    strict: bool = False,
 ) -> ReviewReport:
     if not path.exists():
         raise ReviewError(f"{path}: no such file or folder")
@@ -179,7 +209,9 @@ def review_path(
             FileContext(file, str(file.relative_to(base)) if file != base else file.name, source, tree, project)
         )
     project.tenant_models = _tenant_models([c.tree for c in contexts])
-    report = ReviewReport(files=len(files))
+    project.facts = gather(contexts, base)
+    report = ReviewReport(files=len(files), strict=strict)
+    findings.extend(check_templates(path, base))
     by_rel = {c.rel: c for c in contexts}
     for ctx in contexts:
         for rule in RULES:

@@ -6,19 +6,26 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import AUTH_HINT, FileContext, call_name, depends_calls, is_auth_dependency, routes
+from backend_engineer.review.context import (
+    AUTH_HINT,
+    FileContext,
+    call_name,
+    depends_calls,
+    is_auth_dependency,
+    routes,
+)
 
 CODE = "BE301"
 SEVERITY = Severity.BLOCKER
 TITLE = "mutating route without authentication"
-CATEGORY = "authentication"
+CATEGORY = "function-auth"
 AUTH_DECORATORS = AUTH_HINT
 
 
 def _protected_owners(ctx: FileContext) -> set[str]:
     """Routers or apps created with an auth dependency: APIRouter(dependencies=[...]) or FastAPI(dependencies=...)."""
     owners: set[str] = set()
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             ctor = call_name(node.value).split(".")[-1]
             if ctor in {"APIRouter", "FastAPI"} and any(
@@ -40,12 +47,19 @@ def _protected_owners(ctx: FileContext) -> set[str]:
     return owners
 
 
+def _authenticated_elsewhere(ctx: FileContext, func: ast.AST) -> bool:
+    """Login, register and other credential routes are public by design; body checks (verify_jwt(),
+    current_user, g.user, request.user) and before_request guards count as authentication."""
+    fact = ctx.project.facts.route_of(func)
+    return fact is not None and (bool(fact.auth) or fact.public_endpoint or fact.takes_credentials)
+
+
 def check(ctx: FileContext) -> Iterator[Finding]:
     protected = _protected_owners(ctx)
     for route in routes(ctx):
         if not route.methods & {"post", "put", "patch", "delete"}:
             continue
-        if route.owner.split(".")[0] in protected:
+        if route.owner.split(".")[0] in protected or _authenticated_elsewhere(ctx, route.func):
             continue
         decorator_deps = any(
             is_auth_dependency(d)

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 
 CODE = "BE302"
 SEVERITY = Severity.BLOCKER
@@ -32,11 +32,11 @@ def _queried_model(ctx: FileContext, node: ast.Call) -> str | None:
 
 def _innermost_statement(func: ast.AST, call: ast.Call) -> ast.stmt | None:
     best: ast.stmt | None = None
-    for node in ast.walk(func):
+    for node in walk(func):
         if (
             isinstance(node, ast.stmt)
             and node is not func
-            and any(sub is call for sub in ast.walk(node))
+            and any(sub is call for sub in walk(node))
             and (best is None or (node.end_lineno or 0) - node.lineno <= (best.end_lineno or 0) - best.lineno)
         ):
             best = node
@@ -48,7 +48,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         return
     for func in ctx.functions():
         tenant_param = any("tenant" in a.arg for a in func.args.args + func.args.kwonlyargs)
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call):
                 continue
             model = _queried_model(ctx, node)

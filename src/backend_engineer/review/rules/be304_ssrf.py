@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 
 CODE = "BE304"
 SEVERITY = Severity.BLOCKER
@@ -27,17 +27,22 @@ def _is_http_call(node: ast.Call) -> bool:
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
+    facts = ctx.project.facts
     for func in ctx.functions():
+        route = facts.route_of(func)
+        flow = facts.flow(func, route.params if route else set())
         text = ctx.segment(func)
         validated = any(v in text for v in VALIDATORS)
         params = {a.arg for a in func.args.args + func.args.kwonlyargs}
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.Call) or not _is_http_call(node):
                 continue
             url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
             url_text = ctx.segment(url) if url is not None else ""
             from_user = url is not None and (
-                (isinstance(url, ast.Name) and url.id in params - {"self"}) or any(s in url_text for s in USER_SOURCES)
+                (isinstance(url, ast.Name) and url.id in params - {"self"})
+                or any(s in url_text for s in USER_SOURCES)
+                or flow.path(url, set()) is not None
             )
             if from_user and not validated:
                 yield ctx.finding(
@@ -56,5 +61,5 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                     f"outbound HTTP without a timeout in {func.name}",
                     node,
                     "pass timeout=... (requests waits forever by default)",
-                    CATEGORY,
+                    "reliability",
                 )

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 
 CODE = "BE305"
 SEVERITY = Severity.MAJOR
@@ -16,7 +16,7 @@ SOURCES = ("request", "body", "payload", "data", "json", "form", "dict()", "mode
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if isinstance(node, ast.Call):
             name = call_name(node).split(".")[-1]
             if name[:1].isupper() and name not in {"dict", "Response", "JSONResponse", "HTTPException"}:
@@ -31,7 +31,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
                             CATEGORY,
                         )
         if isinstance(node, ast.For):
-            for sub in ast.walk(node):
+            for sub in walk(node):
                 if (
                     isinstance(sub, ast.Call)
                     and call_name(sub) == "setattr"

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext
+from backend_engineer.review.context import FileContext, walk
 
 CODE = "BE306"
 SEVERITY = Severity.BLOCKER
@@ -26,6 +26,9 @@ PATTERNS = {
 }
 SECRET_NAME = re.compile(r"secret|passw|token|api_?key|private|credential|signing", re.I)
 HEX_KEY = re.compile(r"^[0-9a-fA-F]{40,}$")
+TOKEN_CHARS = re.compile(r"^[A-Za-z0-9+/=_.-]+$")
+"""Unnamed strings count only when they look like a token: no regex, path or URL punctuation."""
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 def entropy(value: str) -> float:
@@ -36,7 +39,7 @@ def entropy(value: str) -> float:
 def _names(tree: ast.Module) -> dict[int, str]:
     """The name each string constant is bound to: an assignment target, a keyword or a dict key."""
     out: dict[int, str] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             out[id(node.value)] = " ".join(ast.unparse(t) for t in targets)
@@ -57,7 +60,7 @@ def _names(tree: ast.Module) -> dict[int, str]:
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     names = _names(ctx.tree)
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or len(node.value) < 8:
             continue
         value = node.value
@@ -67,7 +70,9 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             high = len(compact) >= 20 and " " not in compact and entropy(compact) >= 4.0
             named = bool(SECRET_NAME.search(names.get(id(node), "")))
             hex_key = bool(HEX_KEY.match(compact)) and entropy(compact) >= 3.5
-            if (high and (named or (len(compact) >= 32 and entropy(compact) >= 4.5))) or hex_key:
+            token_like = bool(TOKEN_CHARS.match(compact)) and any(c.isdigit() for c in compact)
+            unnamed_token = token_like and len(compact) >= 32 and entropy(compact) >= 4.5 and not UUID.match(compact)
+            if (high and named) or unnamed_token or (hex_key and named):
                 kind = f"high-entropy string (entropy {entropy(compact):.1f})"
             elif (
                 named

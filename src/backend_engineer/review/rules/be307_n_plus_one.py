@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name
+from backend_engineer.review.context import FileContext, call_name, walk
 
 CODE = "BE307"
 SEVERITY = Severity.MAJOR
@@ -34,14 +34,14 @@ def _is_query(node: ast.AST) -> bool:
 def check(ctx: FileContext) -> Iterator[Finding]:
     for func in ctx.functions():
         results: set[str] = set()
-        for node in ast.walk(func):
+        for node in walk(func):
             if (
                 isinstance(node, ast.Assign)
                 and isinstance(node.value, ast.Call)
                 and call_name(node.value).split(".")[-1] in RESULT_CALLS
             ):
                 results |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        for node in ast.walk(func):
+        for node in walk(func):
             if not isinstance(node, ast.For):
                 continue
             over_results = (isinstance(node.iter, ast.Name) and node.iter.id in results) or (
@@ -49,7 +49,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             )
             if not over_results:
                 continue
-            for sub in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+            for sub in walk(ast.Module(body=node.body, type_ignores=[])):
                 if _is_query(sub):
                     yield ctx.finding(
                         CODE,

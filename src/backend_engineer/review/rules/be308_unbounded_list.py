@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_engineer.findings import Finding, Severity
-from backend_engineer.review.context import FileContext, call_name, routes
+from backend_engineer.review.context import FileContext, call_name, routes, walk
 
 CODE = "BE308"
 SEVERITY = Severity.MAJOR
@@ -17,7 +17,7 @@ PAGING = ("limit", "cursor", "page", "offset", "per_page", "page_size", "paginat
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     for func in ctx.functions():
-        for node in ast.walk(func):
+        for node in walk(func):
             if not (isinstance(node, ast.Call) and call_name(node).endswith(".all") and not node.args):
                 continue
             chain = ctx.segment(node)

@@ -22,7 +22,7 @@ SENSITIVE = re.compile(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    for node in ast.walk(ctx.tree):
+    for node in ctx.nodes:
         if not isinstance(node, ast.Call):
             continue
         parts = call_name(node).split(".")
