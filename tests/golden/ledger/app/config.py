@@ -77,6 +77,21 @@ ENV_VARS: tuple[EnvVar, ...] = (
         secret=True,
     ),
     EnvVar(
+        "EVENT_BROKER_URL",
+        "event_broker_url",
+        "str",
+        "",
+        "RabbitMQ URL (`amqp://…`): the outbox worker also publishes every event there (extra `rabbitmq`)",
+        secret=True,
+    ),
+    EnvVar(
+        "EVENT_EXCHANGE",
+        "event_exchange",
+        "str",
+        "events",
+        "the durable topic exchange events are published to; the routing key is the event type",
+    ),
+    EnvVar(
         "OUTBOUND_ALLOW_PRIVATE",
         "outbound_allow_private",
         "bool",
@@ -169,6 +184,8 @@ class Settings:
     api_host: str = _default_text("api_host")
     api_port: int = int(_default_text("api_port"))
     redis_url: str | None = None
+    event_broker_url: str | None = field(default=None, repr=False)
+    event_exchange: str = _default_text("event_exchange")
     webhook_signing_secret: str = field(default="", repr=False)
     outbound_allow_private: bool = _default_bool("outbound_allow_private")
     log_level: str = _default_text("log_level")
@@ -193,6 +210,8 @@ class Settings:
             api_host=_raw("api_host"),
             api_port=int(_number("api_port", int)),
             redis_url=_raw("redis_url") or None,
+            event_broker_url=_raw("event_broker_url") or None,
+            event_exchange=_raw("event_exchange"),
             webhook_signing_secret=_raw("webhook_signing_secret"),
             outbound_allow_private=_bool("outbound_allow_private"),
             log_level=_raw("log_level"),

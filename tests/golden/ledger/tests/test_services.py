@@ -4,21 +4,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from app.adapters.memory import MemoryUnitOfWork
 from app.domain.model import ENTITIES
 from app.platform.errors import NotFound, PreconditionFailed
 from app.service_layer import services
 from app.spec_config import EVENTS
 from tests.cases import CASES, ENTITY_ORDER
+from tests.fakes import MemoryUnitOfWork
 from tests.support import body_for
 
 A = services.Context("tenant-a", "alice", ("admin",))
 B = services.Context("tenant-b", "bob", ("admin",))
 
 
-def _create(uow: MemoryUnitOfWork, ctx: services.Context, entity: str) -> dict:
+def _create(uow: MemoryUnitOfWork, ctx: services.Context, entity: str) -> dict[str, Any]:
     parent = CASES[entity]["parent"]
     parent_id = _create(uow, ctx, parent)[ENTITIES[parent].pk] if parent else None
     data = {k: v for k, v in body_for(entity).items() if k in ENTITIES[entity].fields}
@@ -74,7 +76,7 @@ def test_update_checks_the_version(entity: str) -> None:
 
 
 @pytest.mark.parametrize("rule", [e for e in EVENTS if e["on"] == "update" and e["when"]], ids=lambda r: r["name"])
-def test_update_events_fire_only_on_the_transition(rule: dict) -> None:
+def test_update_events_fire_only_on_the_transition(rule: dict[str, Any]) -> None:
     entity = rule["entity"]
     uow = MemoryUnitOfWork()
     record = _create(uow, A, entity)

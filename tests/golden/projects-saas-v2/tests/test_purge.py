@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -41,7 +42,7 @@ def test_purge_deletes_only_expired_rows_in_batches(client: TestClient, auth: Au
     assert checkpoint == deleted[rule["table"]]
 
 
-def _id(record: dict) -> object:
+def _id(record: dict[str, Any]) -> object:
     import uuid
 
     return uuid.UUID(record["id"])

@@ -170,7 +170,9 @@ def _token_walkthrough(ir: ServiceIR) -> str:
     if top is not None:
         listing = ops.get((top.entity, "list"))
         both = set(matrix[top.op.operation_id]) & set(matrix.get(listing.op.operation_id, ()) if listing else ())
-        needed.append(min(both, key=lambda r: len(roles[r])) if both else chosen[top.op.operation_id])
+        needed.append(
+            min(both, key=lambda r: (len(roles[r]), list(roles).index(r))) if both else chosen[top.op.operation_id]
+        )
         schema = ir.api.doc["components"]["schemas"].get(top.body_schema or "", {})
         props = ir.api.resolve(schema).get("properties") or {}
         body = {k: sample(ir.api, v, k) for k, v in props.items()}

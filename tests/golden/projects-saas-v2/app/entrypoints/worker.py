@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.adapters.broker import Publisher, make_publisher
 from app.adapters.db import make_engine
 from app.adapters.orm import dead_letters, outbox
 from app.adapters.webhooks import WebhookSender
@@ -72,9 +73,15 @@ def _endpoints(conn: sa.Connection, tenant_id: str, event_type: str) -> list[str
 
 
 def process_batch(
-    engine: sa.Engine, sender: WebhookSender, *, batch_size: int = 50, now: dt.datetime | None = None
+    engine: sa.Engine,
+    sender: WebhookSender,
+    *,
+    batch_size: int = 50,
+    now: dt.datetime | None = None,
+    publisher: Publisher | None = None,
 ) -> BatchResult:
-    """Deliver due events once; failures are rescheduled with backoff or dead-lettered."""
+    """Deliver due events once (webhooks, and the broker when one is configured); failures are rescheduled with
+    backoff or dead-lettered. Rows are claimed with SKIP LOCKED on PostgreSQL, so workers never share an event."""
     result = BatchResult()
     moment = now or dt.datetime.now(dt.UTC)
     max_attempts = int(WEBHOOK_JOB["retry"]["max_attempts"])
@@ -91,6 +98,8 @@ def process_batch(
                 for url in _endpoints(conn, row["tenant_id"], row["event_type"])
                 if not (outcome := sender.deliver(url, payload)).ok
             ]
+            if publisher is not None and not (published := publisher.publish(payload)).ok:
+                failures.append(str(published.error))
             attempts = row["attempts"] + 1
             if not failures:
                 conn.execute(
@@ -176,6 +185,7 @@ def make_sender(settings: Settings) -> WebhookSender:
 def run_forever(settings: Settings, poll_seconds: float = 1.0) -> None:
     engine = make_engine(settings.database_url)
     sender = make_sender(settings)
+    publisher = make_publisher(settings.event_broker_url, settings.event_exchange)
     stopping = {"now": False}
 
     def stop(*_: object) -> None:
@@ -188,9 +198,11 @@ def run_forever(settings: Settings, poll_seconds: float = 1.0) -> None:
         if not settings.feature_flags.get("webhooks_enabled", True):
             time.sleep(poll_seconds)
             continue
-        result = process_batch(engine, sender)
+        result = process_batch(engine, sender, publisher=publisher)
         if not (result.delivered or result.retried or result.dead):
             time.sleep(poll_seconds)
+    if publisher is not None:
+        publisher.close()
     engine.dispose()
 
 
@@ -211,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         run_forever(settings)
     elif args.command == "once":
-        print(json.dumps(process_batch(engine, make_sender(settings)).__dict__))
+        publisher = make_publisher(settings.event_broker_url, settings.event_exchange)
+        print(json.dumps(process_batch(engine, make_sender(settings), publisher=publisher).__dict__))
+        if publisher is not None:
+            publisher.close()
     elif args.command == "replay":
         print(json.dumps({"replayed": replay(engine, None if args.all else args.id)}))
     else:

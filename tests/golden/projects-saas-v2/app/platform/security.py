@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -26,7 +29,51 @@ class Principal:
         return frozenset(p for role in self.roles for p in ROLES.get(role, frozenset()))
 
 
+class PrincipalCache:
+    """Verified principals by (secret, token), each kept until its token's ``exp``.
+
+    A client reusing a token pays for one signature check. Bounded: the least recently used entries go first.
+    Failures are never cached."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[str, str], tuple[Principal, float]] = OrderedDict()
+
+    def get(self, token: tuple[str, str]) -> Principal | None:
+        with self._lock:
+            entry = self._items.get(token)
+            if entry is None:
+                return None
+            if entry[1] <= time.time():
+                del self._items[token]
+                return None
+            self._items.move_to_end(token)
+            return entry[0]
+
+    def put(self, token: tuple[str, str], principal: Principal, expires_at: float) -> None:
+        with self._lock:
+            self._items[token] = (principal, expires_at)
+            self._items.move_to_end(token)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+PRINCIPALS = PrincipalCache()
+
+
 def decode_token(token: str, secret: str) -> Principal:
+    key = (secret, token)
+    cached = PRINCIPALS.get(key)
+    if cached is not None:
+        return cached
+    principal, expires_at = verify_token(token, secret)
+    PRINCIPALS.put(key, principal, expires_at)
+    return principal
+
+
+def verify_token(token: str, secret: str) -> tuple[Principal, float]:
+    """Check the signature and claims; return the principal and the token's expiry (epoch seconds)."""
     claims = JWT["claims"]
     try:
         data = jwt.decode(
@@ -49,7 +96,7 @@ def decode_token(token: str, secret: str) -> Principal:
         roles = [roles]
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise Unauthorized("the roles claim is malformed", headers=CHALLENGE)
-    return Principal(subject=subject, tenant_id=tenant[:64], roles=tuple(roles))
+    return Principal(subject=subject, tenant_id=tenant[:64], roles=tuple(roles)), float(data["exp"])
 
 
 def authenticate(request: Request) -> Principal:

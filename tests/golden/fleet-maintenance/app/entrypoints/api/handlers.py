@@ -5,17 +5,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
+from app.domain.base import DomainModel
 from app.domain.model import ENTITIES
 from app.platform.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.platform.metrics import METRICS
@@ -23,38 +24,19 @@ from app.platform.pagination import decode_cursor, encode_cursor
 from app.platform.security import Principal
 from app.platform.ssrf import UnsafeUrl, check_url
 from app.service_layer import services
+from app.service_layer.extension import HookContext
 from app.service_layer.ports import Record, UnitOfWork
+from app.service_layer.representation import etag_of, jsonable, serialize
 from app.spec_config import ETAG_OPERATIONS, KPI_EVENTS, PAGINATION
 
+__all__ = ["etag_of", "jsonable", "serialize"]
 
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
+M = TypeVar("M", bound=DomainModel)
+R = TypeVar("R")
 
 
-def serialize(entity: str, record: Record) -> Record:
-    return {k: jsonable(record.get(k)) for k in ENTITIES[entity].read_fields}
-
-
-def etag_of(entity: str, record: Record) -> str:
-    meta = ENTITIES[entity]
-    if meta.version_field and record.get(meta.version_field) is not None:
-        return f'"{record[meta.pk]}-{record[meta.version_field]}"'
-    digest = hashlib.sha256(json.dumps(serialize(entity, record), sort_keys=True).encode()).hexdigest()[:32]
-    return f'"{digest}"'
+def body_of(model: DomainModel) -> dict[str, Any]:
+    return serialize(model.ENTITY, model.as_record())
 
 
 def context(principal: Principal) -> services.Context:
@@ -70,9 +52,8 @@ def handle_list(
     request: Request,
     principal: Principal,
     entity: str,
+    fetch: Callable[[UnitOfWork, services.Context, tuple[Any, Any] | None, int], services.Page[M]],
     *,
-    parent_id: Any = None,
-    filters: dict[str, Any] | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Response:
@@ -90,13 +71,11 @@ def handle_list(
             raise BadRequest("the cursor belongs to another list", {"parameter": "cursor"})
         after = _typed_after(entity, position["k"])
     with _uow(request, principal) as uow:
-        page = services.list_items(
-            uow, context(principal), entity, parent_id=parent_id, filters=filters, after=after, limit=size
-        )
+        page = fetch(uow, context(principal), after, size)
     next_cursor = (
         encode_cursor({"e": entity, "k": [jsonable(v) for v in page.next_after]}, secret) if page.next_after else None
     )
-    return JSONResponse({"items": [serialize(entity, r) for r in page.items], "next_cursor": next_cursor})
+    return JSONResponse({"items": [body_of(m) for m in page.items], "next_cursor": next_cursor})
 
 
 def _typed_after(entity: str, key: list[Any]) -> tuple[Any, Any]:
@@ -113,13 +92,18 @@ def _typed_after(entity: str, key: list[Any]) -> tuple[Any, Any]:
         raise BadRequest("the cursor is malformed", {"parameter": "cursor"}) from exc
 
 
-def handle_get(request: Request, principal: Principal, operation_id: str, entity: str, item_id: Any) -> Response:
+def handle_get(
+    request: Request,
+    principal: Principal,
+    operation_id: str,
+    fetch: Callable[[UnitOfWork, services.Context], DomainModel],
+) -> Response:
     with _uow(request, principal) as uow:
-        record = services.get_item(uow, context(principal), entity, item_id)
-    body = serialize(entity, record)
+        model = fetch(uow, context(principal))
+    body = body_of(model)
     if operation_id not in ETAG_OPERATIONS:
         return JSONResponse(body)
-    tag = etag_of(entity, record)
+    tag = etag_of(model.ENTITY, model.as_record())
     if request.headers.get("if-none-match") in {tag, "*"}:
         return Response(status_code=304, headers={"ETag": tag})
     return JSONResponse(body, headers={"ETag": tag})
@@ -210,17 +194,18 @@ def handle_create(
     operation_id: str,
     entity: str,
     data: Record,
+    create: Callable[[UnitOfWork, services.Context], DomainModel],
     key: str,
     *,
     parent_id: Any = None,
     location: str = "",
 ) -> Response:
+    """``data`` is the request as sent (for the NUL and SSRF guards and the idempotency fingerprint)."""
     reject_nul(data)
     guard_outbound(request, entity, data)
 
     def action(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
-        record = services.create_item(uow, context(principal), entity, data, parent_id=parent_id)
-        body = serialize(entity, record)
+        body = body_of(create(uow, context(principal)))
         return 201, body, {"Location": location.format(id=body[ENTITIES[entity].pk])} if location else {}
 
     return run_idempotent(request, principal, operation_id, key, {"body": data, "parent": parent_id}, action)
@@ -233,8 +218,8 @@ def handle_update(
     entity: str,
     item_id: Any,
     changes: Record,
+    update: Callable[[UnitOfWork, services.Context], DomainModel],
     key: str,
-    if_match: str | None,
 ) -> Response:
     if not changes:
         raise ValidationFailed("the body must change at least one field")
@@ -242,19 +227,22 @@ def handle_update(
     guard_outbound(request, entity, changes)
 
     def action(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
-        record = services.update_item(
-            uow, context(principal), entity, item_id, changes, if_match=if_match, etag_of=etag_of
-        )
-        return 200, serialize(entity, record), {"ETag": etag_of(entity, record)}
+        model = update(uow, context(principal))
+        return 200, body_of(model), {"ETag": etag_of(model.ENTITY, model.as_record())}
 
     return run_idempotent(request, principal, operation_id, key, {"id": item_id, "body": changes}, action)
 
 
 def handle_delete(
-    request: Request, principal: Principal, operation_id: str, entity: str, item_id: Any, key: str
+    request: Request,
+    principal: Principal,
+    operation_id: str,
+    item_id: Any,
+    delete: Callable[[UnitOfWork, services.Context], object],
+    key: str,
 ) -> Response:
     def action(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
-        services.delete_item(uow, context(principal), entity, item_id)
+        delete(uow, context(principal))
         return 204, None, {}
 
     return run_idempotent(request, principal, operation_id, key, {"id": item_id}, action)
@@ -301,26 +289,35 @@ def query_int(name: str, value: str | None, low: int | None, high: int | None) -
     return number
 
 
-CustomHandler = Callable[[UnitOfWork, services.Context, dict[str, Any], Any], tuple[int, Any]]
+def hook_context(uow: UnitOfWork, principal: Principal) -> HookContext:
+    return HookContext(principal.tenant_id, principal.subject, principal.roles, uow)
+
+
+def reply_body(result: object) -> Any:
+    """A handler's typed result as JSON: a response model, a domain model, or plain JSON values."""
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, DomainModel):
+        return body_of(result)
+    return jsonable(result)
 
 
 def handle_custom(
     request: Request,
     principal: Principal,
     operation_id: str,
-    handler: CustomHandler,
-    params: dict[str, Any],
-    body: Any,
+    status: int,
+    handler: Callable[[HookContext], R],
+    payload: Record,
     key: str | None,
 ) -> Response:
-    """Operations that need business logic run the user's handler behind the same guards."""
+    """Operations that need business logic run the user's typed handler behind the same guards."""
     if key is None:
         with _uow(request, principal) as uow:
-            status, payload = handler(uow, context(principal), params, body)
-        return _response(status, jsonable(payload), {})
+            result = handler(hook_context(uow, principal))
+        return _response(status, reply_body(result), {})
 
     def action(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
-        status, payload = handler(uow, context(principal), params, body)
-        return status, jsonable(payload), {}
+        return status, reply_body(handler(hook_context(uow, principal))), {}
 
-    return run_idempotent(request, principal, operation_id, key, {"params": params, "body": body}, action)
+    return run_idempotent(request, principal, operation_id, key, payload, action)

@@ -9,9 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
-from app.entrypoints.api import handlers, schemas
+from app import schemas
+from app.entrypoints.api import handlers
 from app.entrypoints.api.deps import guard
 from app.platform.security import Principal
+from app.service_layer import part as part_service
+from app.service_layer import vehicle as vehicle_service
+from app.service_layer import webhook_endpoint as webhook_endpoint_service
+from app.service_layer import work_order as work_order_service
 
 router = APIRouter()
 
@@ -26,14 +31,15 @@ def list_vehicles(
     fuel: str | None = None,
 ) -> Response:
     """List vehicles: list Vehicle."""
+    filters = vehicle_service.VehicleFilters(
+        status=handlers.query_enum("status", status, ("active", "in_service", "retired")),
+        fuel=handlers.query_enum("fuel", fuel, ("diesel", "petrol", "electric", "hybrid")),
+    )
     return handlers.handle_list(
         request,
         principal,
         "Vehicle",
-        filters={
-            "status": handlers.query_enum("status", status, ("active", "in_service", "retired")),
-            "fuel": handlers.query_enum("fuel", fuel, ("diesel", "petrol", "electric", "hybrid")),
-        },
+        lambda uow, ctx, after, size: vehicle_service.list_page(uow, ctx, filters=filters, after=after, limit=size),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -53,6 +59,7 @@ def register_vehicle(
         "registerVehicle",
         "Vehicle",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: vehicle_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="/v1/vehicles/{id}",
     )
@@ -65,7 +72,10 @@ def get_vehicle(
     vehicle_id: str,
 ) -> Response:
     """getVehicle: get Vehicle."""
-    return handlers.handle_get(request, principal, "getVehicle", "Vehicle", handlers.parse_id(vehicle_id))
+    item_id = handlers.parse_id(vehicle_id)
+    return handlers.handle_get(
+        request, principal, "getVehicle", lambda uow, ctx: vehicle_service.get(uow, ctx, item_id)
+    )
 
 
 @router.delete("/v1/vehicles/{vehicle_id}", operation_id="deleteVehicle", status_code=204)
@@ -76,12 +86,13 @@ def delete_vehicle(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteVehicle: delete Vehicle."""
+    item_id = handlers.parse_id(vehicle_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteVehicle",
-        "Vehicle",
-        handlers.parse_id(vehicle_id),
+        item_id,
+        lambda uow, ctx: vehicle_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )
 
@@ -96,15 +107,16 @@ def update_vehicle(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """updateVehicle: update Vehicle."""
+    item_id = handlers.parse_id(vehicle_id)
     return handlers.handle_update(
         request,
         principal,
         "updateVehicle",
         "Vehicle",
-        handlers.parse_id(vehicle_id),
+        item_id,
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: vehicle_service.update(uow, ctx, item_id, body, if_match=if_match),
         handlers.idempotency_key(idempotency_key),
-        if_match,
     )
 
 
@@ -118,12 +130,17 @@ def list_work_orders(
     status: str | None = None,
 ) -> Response:
     """List work orders of a vehicle: list WorkOrder."""
+    parent_id = handlers.parse_id(vehicle_id)
+    filters = work_order_service.WorkOrderFilters(
+        status=handlers.query_enum("status", status, ("open", "in_progress", "completed", "cancelled"))
+    )
     return handlers.handle_list(
         request,
         principal,
         "WorkOrder",
-        parent_id=handlers.parse_id(vehicle_id),
-        filters={"status": handlers.query_enum("status", status, ("open", "in_progress", "completed", "cancelled"))},
+        lambda uow, ctx, after, size: work_order_service.list_page(
+            uow, ctx, vehicle_id=parent_id, filters=filters, after=after, limit=size
+        ),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -138,14 +155,16 @@ def open_work_order(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """openWorkOrder: create WorkOrder."""
+    parent_id = handlers.parse_id(vehicle_id)
     return handlers.handle_create(
         request,
         principal,
         "openWorkOrder",
         "WorkOrder",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: work_order_service.create(uow, ctx, body, vehicle_id=parent_id),
         handlers.idempotency_key(idempotency_key),
-        parent_id=handlers.parse_id(vehicle_id),
+        parent_id=parent_id,
         location="/v1/work-orders/{id}",
     )
 
@@ -157,7 +176,10 @@ def get_work_order(
     work_order_id: str,
 ) -> Response:
     """getWorkOrder: get WorkOrder."""
-    return handlers.handle_get(request, principal, "getWorkOrder", "WorkOrder", handlers.parse_id(work_order_id))
+    item_id = handlers.parse_id(work_order_id)
+    return handlers.handle_get(
+        request, principal, "getWorkOrder", lambda uow, ctx: work_order_service.get(uow, ctx, item_id)
+    )
 
 
 @router.delete("/v1/work-orders/{work_order_id}", operation_id="deleteWorkOrder", status_code=204)
@@ -168,12 +190,13 @@ def delete_work_order(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteWorkOrder: delete WorkOrder."""
+    item_id = handlers.parse_id(work_order_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteWorkOrder",
-        "WorkOrder",
-        handlers.parse_id(work_order_id),
+        item_id,
+        lambda uow, ctx: work_order_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )
 
@@ -188,15 +211,16 @@ def update_work_order(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """updateWorkOrder: update WorkOrder."""
+    item_id = handlers.parse_id(work_order_id)
     return handlers.handle_update(
         request,
         principal,
         "updateWorkOrder",
         "WorkOrder",
-        handlers.parse_id(work_order_id),
+        item_id,
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: work_order_service.update(uow, ctx, item_id, body, if_match=if_match),
         handlers.idempotency_key(idempotency_key),
-        if_match,
     )
 
 
@@ -209,11 +233,12 @@ def list_parts(
     unit: str | None = None,
 ) -> Response:
     """List parts: list Part."""
+    filters = part_service.PartFilters(unit=handlers.query_enum("unit", unit, ("piece", "litre", "set")))
     return handlers.handle_list(
         request,
         principal,
         "Part",
-        filters={"unit": handlers.query_enum("unit", unit, ("piece", "litre", "set"))},
+        lambda uow, ctx, after, size: part_service.list_page(uow, ctx, filters=filters, after=after, limit=size),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -233,6 +258,7 @@ def stock_part(
         "stockPart",
         "Part",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: part_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="/v1/parts/{id}",
     )
@@ -245,7 +271,8 @@ def get_part(
     part_id: str,
 ) -> Response:
     """getPart: get Part."""
-    return handlers.handle_get(request, principal, "getPart", "Part", handlers.parse_id(part_id))
+    item_id = handlers.parse_id(part_id)
+    return handlers.handle_get(request, principal, "getPart", lambda uow, ctx: part_service.get(uow, ctx, item_id))
 
 
 @router.delete("/v1/parts/{part_id}", operation_id="deletePart", status_code=204)
@@ -256,8 +283,14 @@ def delete_part(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deletePart: delete Part."""
+    item_id = handlers.parse_id(part_id)
     return handlers.handle_delete(
-        request, principal, "deletePart", "Part", handlers.parse_id(part_id), handlers.idempotency_key(idempotency_key)
+        request,
+        principal,
+        "deletePart",
+        item_id,
+        lambda uow, ctx: part_service.delete(uow, ctx, item_id),
+        handlers.idempotency_key(idempotency_key),
     )
 
 
@@ -271,15 +304,16 @@ def update_part(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """updatePart: update Part."""
+    item_id = handlers.parse_id(part_id)
     return handlers.handle_update(
         request,
         principal,
         "updatePart",
         "Part",
-        handlers.parse_id(part_id),
+        item_id,
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: part_service.update(uow, ctx, item_id, body, if_match=if_match),
         handlers.idempotency_key(idempotency_key),
-        if_match,
     )
 
 
@@ -291,8 +325,16 @@ def list_webhooks(
     limit: str | None = None,
 ) -> Response:
     """List webhook endpoints: list WebhookEndpoint."""
+    filters = webhook_endpoint_service.WebhookEndpointFilters()
     return handlers.handle_list(
-        request, principal, "WebhookEndpoint", filters={}, cursor=cursor, limit=handlers.query_limit(limit)
+        request,
+        principal,
+        "WebhookEndpoint",
+        lambda uow, ctx, after, size: webhook_endpoint_service.list_page(
+            uow, ctx, filters=filters, after=after, limit=size
+        ),
+        cursor=cursor,
+        limit=handlers.query_limit(limit),
     )
 
 
@@ -310,6 +352,7 @@ def create_webhook(
         "createWebhook",
         "WebhookEndpoint",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: webhook_endpoint_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="",
     )
@@ -323,11 +366,12 @@ def delete_webhook(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteWebhook: delete WebhookEndpoint."""
+    item_id = handlers.parse_id(webhook_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteWebhook",
-        "WebhookEndpoint",
-        handlers.parse_id(webhook_id),
+        item_id,
+        lambda uow, ctx: webhook_endpoint_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )

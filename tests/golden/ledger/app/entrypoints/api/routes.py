@@ -9,10 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
+from app import schemas
 from app.custom.operations import transfer_funds as custom_transfer_funds
-from app.entrypoints.api import handlers, schemas
+from app.entrypoints.api import handlers
 from app.entrypoints.api.deps import guard
 from app.platform.security import Principal
+from app.service_layer import account as account_service
+from app.service_layer.extension import HookContext
 
 router = APIRouter()
 
@@ -25,8 +28,14 @@ def list_accounts(
     limit: str | None = None,
 ) -> Response:
     """listAccounts: list Account."""
+    filters = account_service.AccountFilters()
     return handlers.handle_list(
-        request, principal, "Account", filters={}, cursor=cursor, limit=handlers.query_limit(limit)
+        request,
+        principal,
+        "Account",
+        lambda uow, ctx, after, size: account_service.list_page(uow, ctx, filters=filters, after=after, limit=size),
+        cursor=cursor,
+        limit=handlers.query_limit(limit),
     )
 
 
@@ -44,6 +53,7 @@ def create_account(
         "createAccount",
         "Account",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: account_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="/v1/accounts/{id}",
     )
@@ -56,10 +66,13 @@ def get_account(
     account_id: str,
 ) -> Response:
     """getAccount: get Account."""
-    return handlers.handle_get(request, principal, "getAccount", "Account", handlers.parse_id(account_id))
+    item_id = handlers.parse_id(account_id)
+    return handlers.handle_get(
+        request, principal, "getAccount", lambda uow, ctx: account_service.get(uow, ctx, item_id)
+    )
 
 
-@router.post("/v1/transfers", operation_id="transferFunds")
+@router.post("/v1/transfers", operation_id="transferFunds", status_code=201)
 def transfer_funds(
     request: Request,
     principal: Annotated[Principal, Depends(guard("transferFunds"))],
@@ -67,12 +80,16 @@ def transfer_funds(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """transferFunds: needs business logic, implemented in app/custom/operations/transfer_funds.py."""
+
+    def run(ctx: HookContext) -> schemas.TransferResult:
+        return custom_transfer_funds.handle(ctx, body)
+
     return handlers.handle_custom(
         request,
         principal,
         "transferFunds",
-        custom_transfer_funds.handle,
-        {},
-        body.model_dump(mode="json", exclude_unset=True),
+        201,
+        run,
+        {"params": {}, "body": body.model_dump(mode="json", exclude_unset=True)},
         handlers.idempotency_key(idempotency_key),
     )

@@ -1,19 +1,19 @@
 # Created once by backend-engineer. This file is yours: it is never overwritten.
 """attachLabel (PUT /v1/tasks/{task_id}/labels/{label_id}): business logic the generator could not derive.
 
-Implement ``handle``. It runs inside the request's unit of work, after authentication, the permission
-check and (for mutations) Idempotency-Key handling. Return ``(status_code, body)``; raise errors from
-``app.platform.errors`` for 4xx answers. Until implemented, the route answers 501 NOT_IMPLEMENTED.
+Implement ``handle``. It runs inside the request's unit of work (``ctx.uow``; use the typed
+repositories and services in app.service_layer), after authentication, the permission check and
+(for mutations) Idempotency-Key handling. Return no body: the route answers 204 with it.
+Raise errors from ``app.platform.errors`` for 4xx answers. Until implemented, the route answers 501
+NOT_IMPLEMENTED and tests/custom/test_attach_label.py fails.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from app import extensions
 from app.platform.errors import NotImplementedYet
-from app.service_layer.ports import UnitOfWork
-from app.service_layer.services import Context
+from app.service_layer.extension import HookContext
 
 
-def handle(uow: UnitOfWork, ctx: Context, params: dict[str, Any], body: Any) -> tuple[int, Any]:
+def handle(ctx: HookContext, params: extensions.AttachLabelParams) -> None:
     raise NotImplementedYet("attachLabel needs business logic: implement app/custom/operations/attach_label.py")

@@ -9,11 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
+from app import extensions, schemas
 from app.custom.operations import attach_label as custom_attach_label
 from app.custom.operations import detach_label as custom_detach_label
-from app.entrypoints.api import handlers, schemas
+from app.entrypoints.api import handlers
 from app.entrypoints.api.deps import guard
 from app.platform.security import Principal
+from app.service_layer import comment as comment_service
+from app.service_layer import label as label_service
+from app.service_layer import project as project_service
+from app.service_layer import task as task_service
+from app.service_layer import webhook_endpoint as webhook_endpoint_service
+from app.service_layer.extension import HookContext
 
 router = APIRouter()
 
@@ -27,11 +34,12 @@ def list_projects(
     status: str | None = None,
 ) -> Response:
     """listProjects: list Project."""
+    filters = project_service.ProjectFilters(status=handlers.query_enum("status", status, ("active", "archived")))
     return handlers.handle_list(
         request,
         principal,
         "Project",
-        filters={"status": handlers.query_enum("status", status, ("active", "archived"))},
+        lambda uow, ctx, after, size: project_service.list_page(uow, ctx, filters=filters, after=after, limit=size),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -51,6 +59,7 @@ def create_project(
         "createProject",
         "Project",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: project_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="/v1/projects/{id}",
     )
@@ -63,7 +72,10 @@ def get_project(
     project_id: str,
 ) -> Response:
     """getProject: get Project."""
-    return handlers.handle_get(request, principal, "getProject", "Project", handlers.parse_id(project_id))
+    item_id = handlers.parse_id(project_id)
+    return handlers.handle_get(
+        request, principal, "getProject", lambda uow, ctx: project_service.get(uow, ctx, item_id)
+    )
 
 
 @router.delete("/v1/projects/{project_id}", operation_id="deleteProject", status_code=204)
@@ -74,12 +86,13 @@ def delete_project(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteProject: delete Project."""
+    item_id = handlers.parse_id(project_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteProject",
-        "Project",
-        handlers.parse_id(project_id),
+        item_id,
+        lambda uow, ctx: project_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )
 
@@ -94,15 +107,16 @@ def update_project(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """updateProject: update Project."""
+    item_id = handlers.parse_id(project_id)
     return handlers.handle_update(
         request,
         principal,
         "updateProject",
         "Project",
-        handlers.parse_id(project_id),
+        item_id,
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: project_service.update(uow, ctx, item_id, body, if_match=if_match),
         handlers.idempotency_key(idempotency_key),
-        if_match,
     )
 
 
@@ -117,15 +131,18 @@ def list_tasks(
     priority: str | None = None,
 ) -> Response:
     """listTasks: list Task."""
+    parent_id = handlers.parse_id(project_id)
+    filters = task_service.TaskFilters(
+        status=handlers.query_enum("status", status, ("todo", "in_progress", "done")),
+        priority=handlers.query_int("priority", priority, 1, 5),
+    )
     return handlers.handle_list(
         request,
         principal,
         "Task",
-        parent_id=handlers.parse_id(project_id),
-        filters={
-            "status": handlers.query_enum("status", status, ("todo", "in_progress", "done")),
-            "priority": handlers.query_int("priority", priority, 1, 5),
-        },
+        lambda uow, ctx, after, size: task_service.list_page(
+            uow, ctx, project_id=parent_id, filters=filters, after=after, limit=size
+        ),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -140,14 +157,16 @@ def create_task(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """createTask: create Task."""
+    parent_id = handlers.parse_id(project_id)
     return handlers.handle_create(
         request,
         principal,
         "createTask",
         "Task",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: task_service.create(uow, ctx, body, project_id=parent_id),
         handlers.idempotency_key(idempotency_key),
-        parent_id=handlers.parse_id(project_id),
+        parent_id=parent_id,
         location="/v1/tasks/{id}",
     )
 
@@ -159,7 +178,8 @@ def get_task(
     task_id: str,
 ) -> Response:
     """getTask: get Task."""
-    return handlers.handle_get(request, principal, "getTask", "Task", handlers.parse_id(task_id))
+    item_id = handlers.parse_id(task_id)
+    return handlers.handle_get(request, principal, "getTask", lambda uow, ctx: task_service.get(uow, ctx, item_id))
 
 
 @router.delete("/v1/tasks/{task_id}", operation_id="deleteTask", status_code=204)
@@ -170,8 +190,14 @@ def delete_task(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteTask: delete Task."""
+    item_id = handlers.parse_id(task_id)
     return handlers.handle_delete(
-        request, principal, "deleteTask", "Task", handlers.parse_id(task_id), handlers.idempotency_key(idempotency_key)
+        request,
+        principal,
+        "deleteTask",
+        item_id,
+        lambda uow, ctx: task_service.delete(uow, ctx, item_id),
+        handlers.idempotency_key(idempotency_key),
     )
 
 
@@ -185,15 +211,16 @@ def update_task(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """updateTask: update Task."""
+    item_id = handlers.parse_id(task_id)
     return handlers.handle_update(
         request,
         principal,
         "updateTask",
         "Task",
-        handlers.parse_id(task_id),
+        item_id,
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: task_service.update(uow, ctx, item_id, body, if_match=if_match),
         handlers.idempotency_key(idempotency_key),
-        if_match,
     )
 
 
@@ -206,12 +233,15 @@ def list_comments(
     limit: str | None = None,
 ) -> Response:
     """listComments: list Comment."""
+    parent_id = handlers.parse_id(task_id)
+    filters = comment_service.CommentFilters()
     return handlers.handle_list(
         request,
         principal,
         "Comment",
-        parent_id=handlers.parse_id(task_id),
-        filters={},
+        lambda uow, ctx, after, size: comment_service.list_page(
+            uow, ctx, task_id=parent_id, filters=filters, after=after, limit=size
+        ),
         cursor=cursor,
         limit=handlers.query_limit(limit),
     )
@@ -226,14 +256,16 @@ def create_comment(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """createComment: create Comment."""
+    parent_id = handlers.parse_id(task_id)
     return handlers.handle_create(
         request,
         principal,
         "createComment",
         "Comment",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: comment_service.create(uow, ctx, body, task_id=parent_id),
         handlers.idempotency_key(idempotency_key),
-        parent_id=handlers.parse_id(task_id),
+        parent_id=parent_id,
         location="",
     )
 
@@ -246,8 +278,14 @@ def list_labels(
     limit: str | None = None,
 ) -> Response:
     """listLabels: list Label."""
+    filters = label_service.LabelFilters()
     return handlers.handle_list(
-        request, principal, "Label", filters={}, cursor=cursor, limit=handlers.query_limit(limit)
+        request,
+        principal,
+        "Label",
+        lambda uow, ctx, after, size: label_service.list_page(uow, ctx, filters=filters, after=after, limit=size),
+        cursor=cursor,
+        limit=handlers.query_limit(limit),
     )
 
 
@@ -265,6 +303,7 @@ def create_label(
         "createLabel",
         "Label",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: label_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="",
     )
@@ -278,12 +317,13 @@ def delete_label(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteLabel: delete Label."""
+    item_id = handlers.parse_id(label_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteLabel",
-        "Label",
-        handlers.parse_id(label_id),
+        item_id,
+        lambda uow, ctx: label_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )
 
@@ -296,8 +336,16 @@ def list_webhooks(
     limit: str | None = None,
 ) -> Response:
     """listWebhooks: list WebhookEndpoint."""
+    filters = webhook_endpoint_service.WebhookEndpointFilters()
     return handlers.handle_list(
-        request, principal, "WebhookEndpoint", filters={}, cursor=cursor, limit=handlers.query_limit(limit)
+        request,
+        principal,
+        "WebhookEndpoint",
+        lambda uow, ctx, after, size: webhook_endpoint_service.list_page(
+            uow, ctx, filters=filters, after=after, limit=size
+        ),
+        cursor=cursor,
+        limit=handlers.query_limit(limit),
     )
 
 
@@ -315,6 +363,7 @@ def create_webhook(
         "createWebhook",
         "WebhookEndpoint",
         body.model_dump(exclude_unset=True),
+        lambda uow, ctx: webhook_endpoint_service.create(uow, ctx, body),
         handlers.idempotency_key(idempotency_key),
         location="",
     )
@@ -328,17 +377,18 @@ def delete_webhook(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """deleteWebhook: delete WebhookEndpoint."""
+    item_id = handlers.parse_id(webhook_id)
     return handlers.handle_delete(
         request,
         principal,
         "deleteWebhook",
-        "WebhookEndpoint",
-        handlers.parse_id(webhook_id),
+        item_id,
+        lambda uow, ctx: webhook_endpoint_service.delete(uow, ctx, item_id),
         handlers.idempotency_key(idempotency_key),
     )
 
 
-@router.put("/v1/tasks/{task_id}/labels/{label_id}", operation_id="attachLabel")
+@router.put("/v1/tasks/{task_id}/labels/{label_id}", operation_id="attachLabel", status_code=204)
 def attach_label(
     request: Request,
     principal: Annotated[Principal, Depends(guard("attachLabel"))],
@@ -347,18 +397,23 @@ def attach_label(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """attachLabel: needs business logic, implemented in app/custom/operations/attach_label.py."""
+    params = extensions.AttachLabelParams(task_id=handlers.parse_id(task_id), label_id=handlers.parse_id(label_id))
+
+    def run(ctx: HookContext) -> None:
+        return custom_attach_label.handle(ctx, params)
+
     return handlers.handle_custom(
         request,
         principal,
         "attachLabel",
-        custom_attach_label.handle,
-        {"task_id": task_id, "label_id": label_id},
-        None,
+        204,
+        run,
+        {"params": {"task_id": task_id, "label_id": label_id}, "body": None},
         handlers.idempotency_key(idempotency_key),
     )
 
 
-@router.delete("/v1/tasks/{task_id}/labels/{label_id}", operation_id="detachLabel")
+@router.delete("/v1/tasks/{task_id}/labels/{label_id}", operation_id="detachLabel", status_code=204)
 def detach_label(
     request: Request,
     principal: Annotated[Principal, Depends(guard("detachLabel"))],
@@ -367,12 +422,17 @@ def detach_label(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """detachLabel: needs business logic, implemented in app/custom/operations/detach_label.py."""
+    params = extensions.DetachLabelParams(task_id=handlers.parse_id(task_id), label_id=handlers.parse_id(label_id))
+
+    def run(ctx: HookContext) -> None:
+        return custom_detach_label.handle(ctx, params)
+
     return handlers.handle_custom(
         request,
         principal,
         "detachLabel",
-        custom_detach_label.handle,
-        {"task_id": task_id, "label_id": label_id},
-        None,
+        204,
+        run,
+        {"params": {"task_id": task_id, "label_id": label_id}, "body": None},
         handlers.idempotency_key(idempotency_key),
     )
