@@ -166,7 +166,8 @@ def _token_walkthrough(ir: ServiceIR) -> str:
     needed: list[str] = []
     if top is not None:
         listing = ops.get((top.entity, "list"))
-        both = set(matrix[top.op.operation_id]) & set(matrix.get(listing.op.operation_id, ()) if listing else ())
+        listers = matrix.get(listing.op.operation_id, ()) if listing else ()
+        both = [r for r in matrix[top.op.operation_id] if r in listers]
         needed.append(min(both, key=lambda r: len(roles[r])) if both else chosen[top.op.operation_id])
         schema = ir.api.doc["components"]["schemas"].get(top.body_schema or "", {})
         props = ir.api.resolve(schema).get("properties") or {}
