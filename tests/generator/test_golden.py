@@ -6,8 +6,11 @@ Refresh with ``BE_UPDATE_GOLDEN=1 pytest tests/generator/test_golden.py`` and re
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+import sys
 
 import pytest
 
@@ -15,16 +18,33 @@ from backend_engineer.engines.deterministic.engine import render_service
 from backend_engineer.intake.gate import run_intake
 from tests.conftest import EXAMPLES, ROOT
 from tests.generator.conftest import BUILDABLE, INTAKE_BLOCKED, Generated
-from tests.generator.support import write_tree
+from tests.generator.support import run, write_tree
 
 GOLDEN = ROOT / "tests" / "golden"
 
 
+RENDER_DIGESTS = """
+import hashlib, json, sys
+from backend_engineer.engines.deterministic.engine import render_service
+from backend_engineer.spec.bundle import load_bundle
+files = render_service(load_bundle(sys.argv[1]).bundle)
+print(json.dumps({p: hashlib.sha256(c).hexdigest() for p, c in files.items()}))
+"""
+
+
 @pytest.mark.parametrize("example", BUILDABLE)
 def test_rendering_is_deterministic(generated: Generated, example: str) -> None:
+    """The same files in this process and in processes with other string-hash seeds (set order differs)."""
     _report, bundle = run_intake(EXAMPLES / example)
     assert bundle is not None
-    assert render_service(bundle) == generated.files(example)
+    files = generated.files(example)
+    assert render_service(bundle) == files
+    expected = {p: hashlib.sha256(c).hexdigest() for p, c in files.items()}
+    for seed in ("1", "2"):
+        other = run([sys.executable, "-c", RENDER_DIGESTS, str(EXAMPLES / example)], ROOT, {"PYTHONHASHSEED": seed})
+        assert other.returncode == 0, other.stderr[-2000:]
+        digests = json.loads(other.stdout)
+        assert digests == expected, sorted(p for p in expected if digests.get(p) != expected[p])
 
 
 @pytest.mark.parametrize("example", BUILDABLE)
