@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from app.platform.metrics import count_query
 from app.spec_config import POOL_SIZE, STATEMENT_TIMEOUT_MS
 
+POOL_RECYCLE_SECONDS = 1800
+
 
 def make_engine(url: str) -> sa.Engine:
     engine = _create(url)
@@ -39,10 +41,12 @@ def _create(url: str) -> sa.Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # No pre-ping (one more round trip on every checkout): connections are recycled after POOL_RECYCLE_SECONDS,
+    # and a connection that died anyway fails its request with 503 + Retry-After while the pool discards it.
     return sa.create_engine(
         url,
         pool_size=POOL_SIZE,
-        pool_pre_ping=True,
+        pool_recycle=POOL_RECYCLE_SECONDS,
         connect_args={"options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"},
     )
 
