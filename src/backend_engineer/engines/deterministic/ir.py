@@ -107,7 +107,7 @@ def _entity_from_name(name: str | None, entities: dict[str, EntityIR]) -> str | 
     return None
 
 
-def _segment_entity(segment: str, entities: dict[str, EntityIR]) -> str | None:
+def segment_entity(segment: str, entities: dict[str, EntityIR]) -> str | None:
     for ent in entities.values():
         if segment in (ent.table, snake(ent.name), snake(ent.name) + "s") or _singular(segment) == snake(ent.name):
             return ent.name
@@ -180,11 +180,11 @@ def _infer(api: ApiContract, op: Operation, entities: dict[str, EntityIR]) -> tu
         entity = _entity_from_name(api.ref_name(api.request_schema(op)), entities)
     if entity is None:
         literal = [s for s in segments if not s.startswith("{")]
-        entity = _segment_entity(literal[-1], entities) if literal else None
+        entity = segment_entity(literal[-1], entities) if literal else None
     if entity is None:
         return None, None
     table_segment = segments[-2] if ends_with_param and len(segments) >= 2 else (segments[-1] if segments else "")
-    if _segment_entity(table_segment, entities) != entity:
+    if segment_entity(table_segment, entities) != entity:
         return entity, None
     action = {
         ("get", False): "list",

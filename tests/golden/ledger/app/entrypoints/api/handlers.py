@@ -310,8 +310,17 @@ def handle_custom(
     handler: Callable[[HookContext], R],
     payload: Record,
     key: str | None,
+    scoped: tuple[tuple[str, uuid.UUID], ...] = (),
 ) -> Response:
-    """Operations that need business logic run the user's typed handler behind the same guards."""
+    """Operations that need business logic run the user's typed handler behind the same guards.
+
+    The path's ids (``scoped``: entity and id) must name rows the caller's tenant can see. They are checked
+    before the handler runs, so another tenant's id answers 404 whether or not the handler is implemented."""
+    if scoped:
+        with _uow(request, principal) as uow:
+            for entity, item in scoped:
+                if not uow.records.exists(entity, principal.tenant_id, item):
+                    raise NotFound(f"{entity} {item} does not exist")
     if key is None:
         with _uow(request, principal) as uow:
             result = handler(hook_context(uow, principal))

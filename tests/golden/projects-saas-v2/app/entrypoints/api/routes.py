@@ -410,6 +410,10 @@ def attach_label(
         run,
         {"params": {"task_id": task_id, "label_id": label_id}, "body": None},
         handlers.idempotency_key(idempotency_key),
+        scoped=(
+            ("Task", handlers.parse_id(task_id)),
+            ("Label", handlers.parse_id(label_id)),
+        ),
     )
 
 
@@ -435,4 +439,8 @@ def detach_label(
         run,
         {"params": {"task_id": task_id, "label_id": label_id}, "body": None},
         handlers.idempotency_key(idempotency_key),
+        scoped=(
+            ("Task", handlers.parse_id(task_id)),
+            ("Label", handlers.parse_id(label_id)),
+        ),
     )
