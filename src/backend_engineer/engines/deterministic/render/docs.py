@@ -85,6 +85,7 @@ dependencies = [
   "alembic>=1.13",
   "pydantic>=2.7",
   "email-validator>=2",
+  "prometheus-client>=0.20",
   "pyjwt>=2.8",
   "httpx>=0.27",
   "psycopg[binary]>=3.1",
@@ -93,6 +94,7 @@ dependencies = [
 
 [project.optional-dependencies]
 dev = ["pytest>=8", "hypothesis>=6", "ruff>=0.6", "mypy>=1.10"]
+rabbitmq = ["pika>=1.3"]
 
 [tool.ruff]
 line-length = 120
@@ -108,7 +110,8 @@ ignore = ["B008"]
 
 [tool.mypy]
 python_version = "3.11"
-disallow_untyped_defs = true
+strict = true
+files = ["app", "tests"]
 ignore_missing_imports = true
 warn_unused_ignores = true
 exclude = ["migrations/"]
@@ -166,9 +169,10 @@ def _token_walkthrough(ir: ServiceIR) -> str:
     needed: list[str] = []
     if top is not None:
         listing = ops.get((top.entity, "list"))
-        listers = matrix.get(listing.op.operation_id, ()) if listing else ()
-        both = [r for r in matrix[top.op.operation_id] if r in listers]
-        needed.append(min(both, key=lambda r: len(roles[r])) if both else chosen[top.op.operation_id])
+        both = set(matrix[top.op.operation_id]) & set(matrix.get(listing.op.operation_id, ()) if listing else ())
+        needed.append(
+            min(both, key=lambda r: (len(roles[r]), list(roles).index(r))) if both else chosen[top.op.operation_id]
+        )
         schema = ir.api.doc["components"]["schemas"].get(top.body_schema or "", {})
         props = ir.api.resolve(schema).get("properties") or {}
         body = {k: sample(ir.api, v, k) for k, v in props.items()}
