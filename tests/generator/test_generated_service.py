@@ -106,3 +106,18 @@ def test_rate_limits_use_redis_when_configured(service: Path, redis_url: str) ->
     result = run([sys.executable, "-c", REDIS_PROBE], service, {"PROBE_REDIS": redis_url})
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[200, 200, 429] ok RedisCounter"
+
+
+def test_the_generated_pyproject_is_installable(service: Path) -> None:
+    """README says `pip install -e '.[dev]'`: a build backend, and package discovery limited to app/."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((service / "pyproject.toml").read_text())
+    assert config["build-system"]["build-backend"] == "setuptools.build_meta"
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = find_packages(where=str(service), include=include)
+    assert "app" in packages and all(p == "app" or p.startswith("app.") for p in packages), packages
+    assert "prometheus-client>=0.20" in config["project"]["dependencies"]
+    assert config["project"]["optional-dependencies"]["rabbitmq"] == ["pika>=1.3"]

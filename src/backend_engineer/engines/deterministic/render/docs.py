@@ -74,7 +74,11 @@ def _runbook(name: str) -> str:
 
 def _pyproject(ir: ServiceIR) -> str:
     name = ir.bundle.service_name
-    return f'''[project]
+    return f'''[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
 name = "{name}-service"
 version = "0.1.0"
 requires-python = ">=3.11"
@@ -95,6 +99,9 @@ dependencies = [
 [project.optional-dependencies]
 dev = ["pytest>=8", "hypothesis>=6", "ruff>=0.6", "mypy>=1.10"]
 rabbitmq = ["pika>=1.3"]
+
+[tool.setuptools.packages.find]
+include = ["app*"]
 
 [tool.ruff]
 line-length = 120
