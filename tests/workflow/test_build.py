@@ -207,3 +207,22 @@ def test_an_unchanged_rebuild_reuses_the_verification_unless_asked(
     )
     _, fourth = build()
     assert fourth.exit_code == 0 and len(verified) == 3, "a changed output is verified again"
+
+
+class MeteredEngine(FileEngine):
+    """An engine that reports model usage, as the LLM engine does."""
+
+    def usage(self) -> dict[str, object]:
+        return {"model_turns": 7, "input_tokens": 12000, "output_tokens": 3400, "cost_usd": 0.0412}
+
+
+def test_an_engines_model_usage_reaches_the_handoff(tmp_path: Path) -> None:
+    out = tmp_path / "svc"
+    _events, result = run(iter_build(SAAS, out, approve_answer="yes", options=opts(tmp_path, MeteredEngine())))
+    assert result.exit_code == exit_codes.OK and result.run_dir is not None
+    handoff = json.loads((result.run_dir / "handoff.json").read_text())
+    assert handoff["llm_usage"]["cost_usd"] == 0.0412 and handoff["llm_usage"]["input_tokens"] == 12000
+    md = (result.run_dir / "handoff.md").read_text()
+    assert "## Model usage" in md and "cost usd: 0.0412" in md and "output tokens: 3400" in md
+    _events, plain = run(iter_build(SAAS, tmp_path / "plain", approve_answer="yes", options=opts(tmp_path)))
+    assert plain.run_dir is not None and json.loads((plain.run_dir / "handoff.json").read_text())["llm_usage"] is None

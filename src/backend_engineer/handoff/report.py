@@ -81,7 +81,13 @@ def build_handoff(run_dir: Path) -> dict[str, Any]:
         "review_status": (review or {}).get("status"),
         "api_deviations": api_deviations(Path(state.bundle), out_dir, plan, verification) if out_dir.is_dir() else [],
         "migration_notes": migration_notes(out_dir) if out_dir.is_dir() else [],
+        "llm_usage": _read_json(run_dir / "usage.json"),
     }
+
+
+def _usage_line(usage: dict[str, Any]) -> str:
+    """Tokens and cost of the LLM engine's calls, as the engine reported them."""
+    return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in usage.items() if not isinstance(value, dict))
 
 
 def to_markdown(data: dict[str, Any]) -> str:
@@ -89,6 +95,8 @@ def to_markdown(data: dict[str, Any]) -> str:
     if data.get("persona"):
         out += [f"From {data['persona']}.", ""]
     out += ["## Summary", "", data["summary"], "", f"Plan hash: `{data['plan_hash']}`", ""]
+    if data.get("llm_usage"):
+        out += ["## Model usage", "", _usage_line(data["llm_usage"]), ""]
     out += ["## Approvals", ""]
     out += [
         f'- [{a["decision"].upper()}] "{a["phrase"]}" answered {a["answer"]!r} via {a["via"]} at {a["at"]}'

@@ -353,6 +353,9 @@ def _implement(
     yield Event("implement", Status.START, f"rendering {len(plan.files)} file(s) with the {engine.name} engine")
     started = time.monotonic()
     files = _render_files(engine, bundle, plan, out_dir)
+    usage = getattr(engine, "usage", None)
+    if callable(usage):
+        atomic_write(run_dir / "usage.json", json.dumps(usage(), indent=2, default=str) + "\n")
     staging = Staging(out_dir, author=bundle.persona or "backend-engineer")
     commits: list[Commit] = []
     try:
