@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from backend_engineer.engines.deterministic.ir import ServiceIR
 from backend_engineer.engines.deterministic.render.pyliteral import literal
 from backend_engineer.spec.bundle import MissingInput
+from backend_engineer.spec.models import OpsGuides, PerfTargets, SecurityPolicy, TechSpec
+from backend_engineer.spec.openapi import ApiContract
 
 HEADER_SENSITIVE = (
     "authorization",
@@ -63,7 +67,23 @@ def _webhook_job(ir: ServiceIR) -> dict[str, Any]:
     }
 
 
-def render_spec_config(ir: ServiceIR) -> str:
+Value = tuple[str, str, Any]
+"""One constant of app/spec_config.py: name, annotation, value."""
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The bundle files spec_config needs, checked present once."""
+
+    ir: ServiceIR
+    sec: SecurityPolicy
+    perf: PerfTargets
+    ops: OpsGuides
+    ts: TechSpec
+    api: ApiContract
+
+
+def _inputs(ir: ServiceIR) -> _Inputs:
     b = ir.bundle
     sec, perf, ops, ts = b.security, b.perf, b.ops, b.techspec
     if sec is None or sec.authentication is None or sec.authorization is None:
@@ -71,30 +91,32 @@ def render_spec_config(ir: ServiceIR) -> str:
     if perf is None or ops is None or ts is None or b.api is None:
         missing = [n for n, v in (("perf.yaml", perf), ("ops.yaml", ops), ("techspec.yaml", ts)) if v is None]
         raise MissingInput(b.root, *(missing or ["openapi.yaml"]))
-    auth = sec.authentication
-    claims = auth.claims
-    job = next((j for j in ts.jobs if j.action == "webhook-delivery"), None)
-    purge = next((j for j in ts.jobs if j.action == "retention-purge"), None)
-    redact = {h.lower() for h in HEADER_SENSITIVE}
-    for item in sec.logging.redact if sec.logging else []:
-        redact.add(item.split(".")[-1].lower())
-    for item in sec.pii.fields if sec.pii else []:
-        redact.add(item.split(".")[-1].lower())
-    retention = [
-        {"table": ent.table, "field": ent.spec.retention.field, "after_days": ent.spec.retention.after_days}
-        for ent in ir.entities.values()
-        if ent.spec.retention and ent.spec.retention.policy == "delete" and ent.spec.retention.field
-    ]
-    events = [{"name": e.name, "entity": e.entity, "on": e.on, "when": e.when or {}} for e in ts.events]
-    kpis = list(ops.metrics.domain_kpis) if ops.metrics else []
-    etag_ops = {op for rule in perf.caching if rule.strategy == "etag" for op in rule.operations}
-    outbound = sec.input_safety.outbound_urls if sec.input_safety else None
-    values: list[tuple[str, str, Any]] = [
+    return _Inputs(ir, sec, perf, ops, ts, b.api)
+
+
+def _identity(x: _Inputs) -> list[Value]:
+    ts = x.ts
+    return [
         ("SERVICE", "str", ts.service or "service"),
         ("SERVICE_TITLE", "str", ts.title or ts.service or "Service"),
-        ("SERVICE_VERSION", "str", str(b.api.doc.get("info", {}).get("version", "0.1.0"))),
+        ("SERVICE_VERSION", "str", str(x.api.doc.get("info", {}).get("version", "0.1.0"))),
         ("PORT_ENV", "str", ts.port.env if ts.port and ts.port.env else "API_PORT"),
         ("DEFAULT_PORT", "int", ts.port.default if ts.port and ts.port.default else 8000),
+    ]
+
+
+def _security(x: _Inputs) -> list[Value]:
+    sec = x.sec
+    auth, authz = sec.authentication, sec.authorization
+    if auth is None or authz is None:
+        raise MissingInput(x.ir.bundle.root, "security.yaml (authentication, authorization)")
+    claims = auth.claims
+    tenant_claim = (
+        claims.tenant
+        if claims and claims.tenant
+        else (sec.tenancy.claim if sec.tenancy and sec.tenancy.claim else "tenant_id")
+    )
+    return [
         (
             "JWT",
             "dict[str, Any]",
@@ -106,19 +128,27 @@ def render_spec_config(ir: ServiceIR) -> str:
                 "secret_env": auth.secret.env if auth.secret else "JWT_SECRET",
                 "claims": {
                     "subject": claims.subject if claims else "sub",
-                    "tenant": (
-                        claims.tenant
-                        if claims and claims.tenant
-                        else (sec.tenancy.claim if sec.tenancy and sec.tenancy.claim else "tenant_id")
-                    ),
+                    "tenant": tenant_claim,
                     "roles": claims.roles if claims and claims.roles else "roles",
                 },
             },
         ),
-        ("ROLES", "dict[str, frozenset[str]]", {r: frozenset(p) for r, p in sec.authorization.roles.items()}),
-        ("OPERATION_PERMISSIONS", "dict[str, str]", dict(sec.authorization.operations)),
-        ("PUBLIC_OPERATIONS", "frozenset[str]", frozenset(sec.authorization.public_operations)),
+        ("ROLES", "dict[str, frozenset[str]]", {r: frozenset(p) for r, p in authz.roles.items()}),
+        ("OPERATION_PERMISSIONS", "dict[str, str]", dict(authz.operations)),
+        ("PUBLIC_OPERATIONS", "frozenset[str]", frozenset(authz.public_operations)),
         ("RATE_LIMITS", "tuple[RateLimitRule, ...]", None),
+    ]
+
+
+def _input_safety(x: _Inputs) -> list[Value]:
+    sec, perf = x.sec, x.perf
+    redact = {h.lower() for h in HEADER_SENSITIVE}
+    for item in sec.logging.redact if sec.logging else []:
+        redact.add(item.split(".")[-1].lower())
+    for item in sec.pii.fields if sec.pii else []:
+        redact.add(item.split(".")[-1].lower())
+    outbound = sec.input_safety.outbound_urls if sec.input_safety else None
+    return [
         (
             "PAGINATION",
             "tuple[int, int]",
@@ -137,14 +167,36 @@ def render_spec_config(ir: ServiceIR) -> str:
                 "fields": tuple(outbound.fields) if outbound else (),
             },
         ),
+    ]
+
+
+def _jobs(x: _Inputs) -> list[Value]:
+    ts, ops = x.ts, x.ops
+    job = next((j for j in ts.jobs if j.action == "webhook-delivery"), None)
+    purge = next((j for j in ts.jobs if j.action == "retention-purge"), None)
+    retention = [
+        {"table": ent.table, "field": ent.spec.retention.field, "after_days": ent.spec.retention.after_days}
+        for ent in x.ir.entities.values()
+        if ent.spec.retention and ent.spec.retention.policy == "delete" and ent.spec.retention.field
+    ]
+    events = [{"name": e.name, "entity": e.entity, "on": e.on, "when": e.when or {}} for e in ts.events]
+    return [
         ("EVENTS", "tuple[dict[str, Any], ...]", tuple(events)),
-        ("WEBHOOK_JOB", "dict[str, Any]", _webhook_job(ir)),
+        ("WEBHOOK_JOB", "dict[str, Any]", _webhook_job(x.ir)),
         ("WEBHOOK_SIGNING_ENV", "str", job.signing.secret.env if job and job.signing else "WEBHOOK_SIGNING_SECRET"),
         ("RETENTION", "tuple[dict[str, Any], ...]", tuple(retention)),
         ("PURGE_BATCH_SIZE", "int", purge.batch_size if purge and purge.batch_size else 500),
         ("FEATURE_FLAGS", "dict[str, bool]", {f.name: f.default for f in ts.feature_flags}),
         ("SHUTDOWN_GRACE_SECONDS", "float", float(ops.shutdown.grace_seconds) if ops.shutdown else 20.0),
-        ("CORS_ORIGINS", "tuple[str, ...]", tuple(sec.cors.allow_origins) if sec.cors else ()),
+        ("CORS_ORIGINS", "tuple[str, ...]", tuple(x.sec.cors.allow_origins) if x.sec.cors else ()),
+    ]
+
+
+def _operations(x: _Inputs) -> list[Value]:
+    perf, ops, ts = x.perf, x.ops, x.ts
+    kpis = list(ops.metrics.domain_kpis) if ops.metrics else []
+    etag_ops = {op for rule in perf.caching if rule.strategy == "etag" for op in rule.operations}
+    return [
         ("POOL_SIZE", "int", perf.database.pool_size if perf.database else 10),
         ("STATEMENT_TIMEOUT_MS", "int", perf.database.statement_timeout_ms if perf.database else 5000),
         ("QUERY_BUDGET", "int", perf.query_budget.max_queries_per_request if perf.query_budget else 4),
@@ -161,6 +213,16 @@ def render_spec_config(ir: ServiceIR) -> str:
         ),
         ("METRICS_PATH", "str", ops.metrics.endpoint if ops.metrics else "/metrics"),
     ]
+
+
+SECTIONS: tuple[Callable[[_Inputs], list[Value]], ...] = (_identity, _security, _input_safety, _jobs, _operations)
+"""The constants of app/spec_config.py, section by section, in file order."""
+
+
+def render_spec_config(ir: ServiceIR) -> str:
+    x = _inputs(ir)
+    sec = x.sec
+    values = [value for section in SECTIONS for value in section(x)]
     lines = [
         '"""Constants derived from the spec bundle. Regenerated on every build; do not edit."""',
         "",
