@@ -14,6 +14,9 @@ the service's own ruff (S608) and the review (BE303) without a suppression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from backend_engineer.engines.base import EngineConflict
 from backend_engineer.engines.deterministic.ir import ServiceIR
 from backend_engineer.engines.deterministic.render.migration import POLICY, create_lines, drop_lines, enable_rls_lines
@@ -75,19 +78,29 @@ def render_evolution(ir: ServiceIR, diff: DataModelDiff, number: int, down_revis
     return out
 
 
-def _main_revision(
-    ir: ServiceIR, diff: DataModelDiff, revision: str, down_revision: str, slug: str, indexes_follow: bool
-) -> str:
-    tables = new_tables(ir, diff)
-    tenant_tables = [t.name for t in tables if t.tenant_scoped]
-    backfills = [(ir.entities[e].table, f, spec.backfill.from_) for e, f, spec in diff.added_fields if spec.backfill]
-    summary = [s for s in diff.summary() if not s.startswith("new index") or not indexes_follow]
-    doc = [f'"""{slug.replace("_", " ")}: ' + "; ".join(summary) + ".", "", "VERIFY:"]
+@dataclass(frozen=True)
+class _Revision:
+    """What the main evolution revision is made of; each part below renders one section of its file."""
+
+    ir: ServiceIR
+    diff: DataModelDiff
+    revision: str
+    down_revision: str
+    slug: str
+    indexes_follow: bool
+    tables: list[TableDef]
+    tenant_tables: list[str]
+    backfills: list[tuple[str, str, str]]
+
+
+def _docstring(r: _Revision) -> list[str]:
+    summary = [s for s in r.diff.summary() if not s.startswith("new index") or not r.indexes_follow]
+    doc = [f'"""{r.slug.replace("_", " ")}: ' + "; ".join(summary) + ".", "", "VERIFY:"]
     doc += [
         f"- SELECT count(*) FROM {t} WHERE {c} IS NULL AND {s} IS NOT NULL  -- 0 once the backfill is done"
-        for t, c, s in backfills
+        for t, c, s in r.backfills
     ]
-    doc += [f"- SELECT count(*) FROM {t.name}" for t in tables]
+    doc += [f"- SELECT count(*) FROM {t.name}" for t in r.tables]
     doc += [
         "- alembic downgrade -1 && alembic upgrade head (migration-check compares the schemas)",
         "",
@@ -95,12 +108,12 @@ def _main_revision(
         "- new tables, nullable columns and widenings run in one transaction on PostgreSQL; no existing row is "
         "rewritten in one statement",
     ]
-    if backfills:
+    if r.backfills:
         doc.append(
             "- backfills run last, in batches of 500 rows committed one by one on PostgreSQL; a checkpoint row in "
             "purge_checkpoints records progress, and a re-run resumes where it stopped"
         )
-    if indexes_follow:
+    if r.indexes_follow:
         doc.append("- indexes on existing tables are built CONCURRENTLY in the next revision (no write lock)")
     doc += [
         "- lock_timeout 5s and statement_timeout 60s on PostgreSQL",
@@ -109,11 +122,15 @@ def _main_revision(
         "(irreversible for their data)",
         '"""',
     ]
-    lines = [*doc, *_header(revision, down_revision, bool(backfills))]
-    if backfills:
+    return doc
+
+
+def _module_head(r: _Revision) -> list[str]:
+    lines = _header(r.revision, r.down_revision, bool(r.backfills))
+    if r.backfills:
         lines.append("BATCH = 500")
-    if tenant_tables:
-        lines.append(f"NEW_TENANT_TABLES = {tuple(tenant_tables)!r}")
+    if r.tenant_tables:
+        lines.append(f"NEW_TENANT_TABLES = {tuple(r.tenant_tables)!r}")
         lines.append(f'POLICY = "{POLICY}"')
     lines += [
         "",
@@ -121,9 +138,13 @@ def _main_revision(
         "def _is_postgres() -> bool:",
         '    return op.get_bind().dialect.name == "postgresql"',
     ]
-    if backfills:
-        lines += _backfill_helpers(revision)
-    lines += [
+    if r.backfills:
+        lines += _backfill_helpers(r.revision)
+    return lines
+
+
+def _upgrade(r: _Revision) -> list[str]:
+    lines = [
         "",
         "",
         "def upgrade() -> None:",
@@ -131,62 +152,94 @@ def _main_revision(
         "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
         "        op.execute(\"SET LOCAL statement_timeout = '60s'\")",
     ]
-    lines += create_lines(tables)
-    if tenant_tables:
+    lines += create_lines(r.tables)
+    if r.tenant_tables:
         lines += enable_rls_lines("NEW_TENANT_TABLES")
-    for ent, fname, spec in diff.added_fields:
-        tname = ir.entities[ent].table
+    for ent, fname, spec in r.diff.added_fields:
+        tname = r.ir.entities[ent].table
         lines.append(f"    with op.batch_alter_table({tname!r}) as batch:")
         lines.append(f"        batch.add_column(sa.Column({fname!r}, {_type(spec)}, nullable=True))")
-    for ent, fname, old, new in diff.widened:
-        tname = ir.entities[ent].table
+    for ent, fname, old, new in r.diff.widened:
+        tname = r.ir.entities[ent].table
         lines.append(f"    with op.batch_alter_table({tname!r}) as batch:")
         lines.append(f"        batch.alter_column({fname!r}, type_=sa.String({new}), existing_type=sa.String({old}))")
-    if backfills:
+    if r.backfills:
         lines.append("    if _is_postgres():")
         lines.append("        with op.get_context().autocommit_block():")
-        lines += [f"            _backfill({t!r}, {c!r}, {s!r})" for t, c, s in backfills]
+        lines += [f"            _backfill({t!r}, {c!r}, {s!r})" for t, c, s in r.backfills]
         lines.append("    else:")
-        lines += [f"        _backfill({t!r}, {c!r}, {s!r})" for t, c, s in backfills]
-    lines += ["", "", "def downgrade() -> None:"]
-    if diff.widened:
-        lines += ["    refusals: list[str] = []"]
-        for ent, fname, old, _new in diff.widened:
-            table_name = ir.entities[ent].table
-            lines += [
-                f'    rows = sa.table("{table_name}", sa.column("{fname}"))',
-                f"    too_long = sa.select(sa.func.count()).select_from(rows).where(sa.func.length(rows.c.{fname}) > {old})",
-                "    count = op.get_bind().execute(too_long).scalar()",
-                "    if count:",
-                f'        refusals.append(f"{table_name}.{fname} back to {old}: {{count}} row(s) are longer")',
-            ]
+        lines += [f"        _backfill({t!r}, {c!r}, {s!r})" for t, c, s in r.backfills]
+    return lines
+
+
+def _downgrade_checks(r: _Revision) -> list[str]:
+    """Every precondition of the downgrade, checked before it changes anything."""
+    if not r.diff.widened:
+        return []
+    lines = ["    refusals: list[str] = []"]
+    for ent, fname, old, _new in r.diff.widened:
+        table_name = r.ir.entities[ent].table
         lines += [
-            "    if refusals:",
-            '        raise RuntimeError("cannot narrow " + "; ".join(refusals) + "; shorten them first (nothing was changed)")',
+            f'    rows = sa.table("{table_name}", sa.column("{fname}"))',
+            f"    too_long = sa.select(sa.func.count()).select_from(rows).where(sa.func.length(rows.c.{fname}) > {old})",
+            "    count = op.get_bind().execute(too_long).scalar()",
+            "    if count:",
+            f'        refusals.append(f"{table_name}.{fname} back to {old}: {{count}} row(s) are longer")',
         ]
+    return [
+        *lines,
+        "    if refusals:",
+        '        raise RuntimeError("cannot narrow " + "; ".join(refusals) + "; shorten them first (nothing was changed)")',
+    ]
+
+
+def _downgrade(r: _Revision) -> list[str]:
+    lines = ["", "", "def downgrade() -> None:", *_downgrade_checks(r)]
     lines.append("    # irreversible for data: the new tables and columns are dropped with their contents")
-    for ent, fname, old, new in reversed(diff.widened):
-        table_name = ir.entities[ent].table
+    for ent, fname, old, new in reversed(r.diff.widened):
+        table_name = r.ir.entities[ent].table
         lines += [
             f"    with op.batch_alter_table({table_name!r}) as batch:",
             f"        batch.alter_column({fname!r}, type_=sa.String({old}), existing_type=sa.String({new}))",
         ]
-    for ent, fname, _spec in reversed(diff.added_fields):
-        table = ir.entities[ent].table
+    for ent, fname, _spec in reversed(r.diff.added_fields):
+        table = r.ir.entities[ent].table
         lines += [f"    with op.batch_alter_table({table!r}) as batch:", f"        batch.drop_column({fname!r})"]
-    if tenant_tables:
+    if r.tenant_tables:
         lines += [
             "    if _is_postgres():",
             "        for table in NEW_TENANT_TABLES:",
             '            op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")',
         ]
-    lines += drop_lines(tables)
-    if backfills:
+    lines += drop_lines(r.tables)
+    if r.backfills:
         lines += [
             '    checkpoints = sa.table("purge_checkpoints", sa.column("job"))',
-            f'    op.execute(checkpoints.delete().where(checkpoints.c.job.like("{revision}:backfill:%")))',
+            f'    op.execute(checkpoints.delete().where(checkpoints.c.job.like("{r.revision}:backfill:%")))',
         ]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+PARTS: tuple[Callable[[_Revision], list[str]], ...] = (_docstring, _module_head, _upgrade, _downgrade)
+"""The sections of the main evolution revision, in file order."""
+
+
+def _main_revision(
+    ir: ServiceIR, diff: DataModelDiff, revision: str, down_revision: str, slug: str, indexes_follow: bool
+) -> str:
+    tables = new_tables(ir, diff)
+    r = _Revision(
+        ir,
+        diff,
+        revision,
+        down_revision,
+        slug,
+        indexes_follow,
+        tables,
+        [t.name for t in tables if t.tenant_scoped],
+        [(ir.entities[e].table, f, spec.backfill.from_) for e, f, spec in diff.added_fields if spec.backfill],
+    )
+    return "\n".join(line for part in PARTS for line in part(r)) + "\n"
 
 
 def _backfill_helpers(revision: str) -> list[str]:
