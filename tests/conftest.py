@@ -75,3 +75,14 @@ def saas_bundle() -> Path:
 @pytest.fixture
 def incomplete_bundle() -> Path:
     return EXAMPLES / "incomplete-notes"
+
+
+def generous_latency_targets(service: Path) -> None:
+    """Latency depends on machine load; a test must not. Query budgets and server errors stay strict."""
+    import yaml
+
+    perf = service / ".backend-engineer" / "bundle" / "perf.yaml"
+    data = yaml.safe_load(perf.read_text())
+    for slo in data["slos"]["latency"]:
+        slo["p95_ms"], slo["p99_ms"] = 600_000, 600_000
+    perf.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -96,7 +96,9 @@ def test_the_tuned_bundle_moves_every_value(tuned_service: Path) -> None:
 
 
 def test_every_env_var_the_deployment_sets_is_read_by_the_service(any_service: Path) -> None:
-    read = set(re.findall(r"environ\.get\(\s*\"([A-Z_]+)\"", (any_service / "app" / "config.py").read_text()))
+    config = (any_service / "app" / "config.py").read_text()
+    read = set(re.findall(r"environ\.get\(\s*\"([A-Z_]+)\"", config))
+    read |= set(re.findall(r"EnvVar\(\s*['\"]([A-Z_0-9]+)['\"]", config))
     read |= set(re.findall(r"environ\.get\(\s*\"([A-Z_]+)\"", (any_service / "app" / "__main__.py").read_text()))
     settings = service_settings(any_service)
     read |= {settings["port_env"], settings["jwt_env"], settings["webhook_env"]}

@@ -60,7 +60,7 @@ def test_scripted_model_implements_transfer_and_verify_passes(bundle: Bundle, tm
     )
     assert report.status == "completed", (report.deviations, report.validations)
     assert report.files == [STUB, "tests/custom/__init__.py", "tests/custom/test_transfer_funds.py"]
-    assert report.validations == ["tests ok; lint ok; typecheck ok; migration-check ok"]
+    assert report.validations == ["goal ok; tests ok; lint ok; typecheck ok; migration-check ok"]
     assert not report.refusals
     assert git(repo, "rev-parse", "HEAD~1").strip() == before
     assert (
@@ -100,7 +100,7 @@ def test_rogue_model_is_refused_then_reverted(bundle: Bundle, tmp_path: Path) ->
     assert "migrations/versions/0002_overdraft.py: forbidden path" in report.refusals[0]
     assert "app/entrypoints/api/routes.py: outside the owned paths" in report.refusals[1]
     assert len(report.validations) == 2
-    assert all(v.startswith("tests FAILED\ntests: failed") for v in report.validations), report.validations
+    assert all(v.startswith("goal ok; tests FAILED\ntests: failed") for v in report.validations), report.validations
     assert "validation still failed after 1 self-correction(s)" in report.deviations[0]
     assert head(repo) == before and status(repo) == ""
     assert (repo / STUB).read_text() == stub

@@ -179,7 +179,7 @@ def test_an_unchanged_rebuild_reuses_the_verification_unless_asked(
         verified.append(run_dir)
         atomic_write(run_dir / "verification.json", json.dumps({"ok": True, "run": run_dir.name}))
         yield Event("verify", Status.OK, "verified")
-        return True
+        return True, []
 
     monkeypatch.setattr(build_module, "_verify", fake_verify)
     out = tmp_path / "svc"

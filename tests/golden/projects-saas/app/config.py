@@ -92,6 +92,14 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "the durable topic exchange events are published to; the routing key is the event type",
     ),
     EnvVar(
+        "PROMETHEUS_MULTIPROC_DIR",
+        "prometheus_multiproc_dir",
+        "str",
+        "",
+        "with several server processes: a shared, empty folder, so /metrics adds up every process "
+        "(prometheus_client's multiprocess mode)",
+    ),
+    EnvVar(
         "OUTBOUND_ALLOW_PRIVATE",
         "outbound_allow_private",
         "bool",

@@ -94,6 +94,14 @@ def env_settings(ir: ServiceIR) -> list[EnvSetting]:
             "the durable topic exchange events are published to; the routing key is the event type",
         ),
         EnvSetting(
+            "PROMETHEUS_MULTIPROC_DIR",
+            "prometheus_multiproc_dir",
+            "str",
+            "",
+            "with several server processes: a shared, empty folder, so /metrics adds up every process "
+            "(prometheus_client's multiprocess mode)",
+        ),
+        EnvSetting(
             "OUTBOUND_ALLOW_PRIVATE",
             "outbound_allow_private",
             "bool",

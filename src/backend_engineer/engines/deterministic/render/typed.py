@@ -646,7 +646,7 @@ def render_operation_test(ir: ServiceIR, u: UnmappedOperation) -> str:
             f'"""{op.operation_id} needs business logic: this test fails until it is implemented.',
             "",
             f"Implement ``handle`` in app/custom/operations/{shape.fn}.py (EXTENSIONS.md has its signature), then",
-            "replace this test with tests of the operation's rules. This file is yours: never overwritten.",
+            "add tests of the operation's rules next to it (keep this one: it is the goal). This file is yours.",
             '"""',
             "",
             "from __future__ import annotations",

@@ -2,7 +2,7 @@
 """detachLabel needs business logic: this test fails until it is implemented.
 
 Implement ``handle`` in app/custom/operations/detach_label.py (EXTENSIONS.md has its signature), then
-replace this test with tests of the operation's rules. This file is yours: never overwritten.
+add tests of the operation's rules next to it (keep this one: it is the goal). This file is yours.
 """
 
 from __future__ import annotations
