@@ -121,6 +121,18 @@ def segment_entity(segment: str, entities: dict[str, EntityIR]) -> str | None:
     return None
 
 
+def path_entities(ir: ServiceIR, path: str) -> list[tuple[str, str]]:
+    """Path parameters that name a row of an entity with a uuid key (``/tasks/{task_id}``): (parameter, entity)."""
+    parts = path.strip("/").split("/")
+    out = []
+    for i, part in enumerate(parts):
+        if i and part.startswith("{") and part.endswith("}") and not parts[i - 1].startswith("{"):
+            entity = segment_entity(parts[i - 1], ir.entities)
+            if entity is not None and ir.entities[entity].spec.fields[ir.entities[entity].pk].type == "uuid":
+                out.append((part[1:-1], entity))
+    return out
+
+
 def _build_entities(bundle: Bundle) -> dict[str, EntityIR]:
     if bundle.datamodel is None or bundle.api is None:
         raise MissingInput(bundle.root, "datamodel.yaml" if bundle.datamodel is None else "openapi.yaml")

@@ -9,7 +9,7 @@ from backend_engineer.engines.deterministic.ir import (
     OperationIR,
     ServiceIR,
     UnmappedOperation,
-    segment_entity,
+    path_entities,
     snake,
 )
 from backend_engineer.engines.deterministic.render.typed import handler_shape, pk_type, service_module
@@ -131,7 +131,7 @@ def _custom(ir: ServiceIR, u: UnmappedOperation) -> list[str]:
         "{" + ", ".join([f"{n!r}: {n}" for n in op.path_params] + [f"{q.name!r}: {q.ident}" for q in shape.query]) + "}"
     )
     key = "handlers.idempotency_key(idempotency_key)" if op.is_mutation else "None"
-    scoped = _scoped_ids(ir, op.path)
+    scoped = path_entities(ir, op.path)
     checks = "(" + "".join(f"({entity!r}, handlers.parse_id({name})), " for name, entity in scoped) + ")"
     return [
         f'@router.{op.method}("{op.path}", operation_id="{op.operation_id}", status_code={shape.status})',
@@ -145,18 +145,6 @@ def _custom(ir: ServiceIR, u: UnmappedOperation) -> list[str]:
         f"    return handlers.handle_custom(request, principal, {op.operation_id!r}, {shape.status}, run, "
         f'{{"params": {path_args}, "body": {body}}}, {key}' + (f", scoped={checks})" if scoped else ")"),
     ]
-
-
-def _scoped_ids(ir: ServiceIR, path: str) -> list[tuple[str, str]]:
-    """Path parameters that name a row of an entity (``/tasks/{task_id}``): (parameter, entity)."""
-    parts = path.strip("/").split("/")
-    out = []
-    for i, part in enumerate(parts):
-        if i and part.startswith("{") and part.endswith("}") and not parts[i - 1].startswith("{"):
-            entity = segment_entity(parts[i - 1], ir.entities)
-            if entity is not None and ir.entities[entity].spec.fields[ir.entities[entity].pk].type == "uuid":
-                out.append((part[1:-1], entity))
-    return out
 
 
 def render_routes(ir: ServiceIR, locations: dict[str, str]) -> str:

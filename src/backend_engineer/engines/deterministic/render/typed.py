@@ -14,7 +14,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from backend_engineer.engines.deterministic.ir import EntityIR, OperationIR, ServiceIR, UnmappedOperation, snake
+from backend_engineer.engines.deterministic.ir import (
+    EntityIR,
+    OperationIR,
+    ServiceIR,
+    UnmappedOperation,
+    path_entities,
+    snake,
+)
 from backend_engineer.engines.deterministic.render.tables import entity_table
 from backend_engineer.spec.models import FieldSpec, ItemSpec
 
@@ -630,9 +637,17 @@ def render_operation_test(ir: ServiceIR, u: UnmappedOperation) -> str:
     shape = handler_shape(ir, u)
     op = u.op
     path = op.path
+    creatable = {o.entity for o in ir.operations if o.action == "create"}
+    rows = {name: entity for name, entity in path_entities(ir, path) if entity in creatable}
+    var = {name: name.removesuffix("_id") if name.endswith("_id") else f"{name}_row" for name in rows}
+    setup = [f"    {var[name]} = create(client, auth, {entity!r})" for name, entity in rows.items()]
     for name, annotation in shape.params:
-        value = "00000000-0000-4000-8000-000000000000" if annotation == "uuid.UUID" else "sample"
+        if name in rows:
+            value = "{" + f"{var[name]}[{ir.entities[rows[name]].pk!r}]" + "}"
+        else:
+            value = "00000000-0000-4000-8000-000000000000" if annotation == "uuid.UUID" else "sample"
         path = path.replace("{" + name + "}", value)
+    path_literal = f"f{path!r}" if rows else repr(path)
     body = ""
     schema = ir.api.request_schema(op)
     if u.body_schema:
@@ -654,10 +669,12 @@ def render_operation_test(ir: ServiceIR, u: UnmappedOperation) -> str:
             "from fastapi.testclient import TestClient",
             "",
             "from tests.conftest import Auth" + (", new_key" if key else ""),
+            *(["from tests.support import create"] if rows else []),
             "",
             "",
             f"def test_{shape.fn}_is_implemented(client: TestClient, auth: Auth) -> None:",
-            f"    path = {path!r}",
+            *setup,
+            f"    path = {path_literal}",
             f"    response = client.{op.method}(path{body}, headers=auth({key}))",
             "    assert response.status_code != 501, (",
             f'        "{op.operation_id} ({op.method.upper()} {op.path}) is not implemented yet: implement handle() in "',

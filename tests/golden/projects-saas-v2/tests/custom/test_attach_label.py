@@ -10,10 +10,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.conftest import Auth, new_key
+from tests.support import create
 
 
 def test_attach_label_is_implemented(client: TestClient, auth: Auth) -> None:
-    path = "/v1/tasks/00000000-0000-4000-8000-000000000000/labels/00000000-0000-4000-8000-000000000000"
+    task = create(client, auth, "Task")
+    label = create(client, auth, "Label")
+    path = f"/v1/tasks/{task['id']}/labels/{label['id']}"
     response = client.put(path, headers=auth(key=new_key()))
     assert response.status_code != 501, (
         "attachLabel (PUT /v1/tasks/{task_id}/labels/{label_id}) is not implemented yet: implement handle() in "
