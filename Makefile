@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/projects-service
 BUNDLE ?= examples/projects-saas
+# Most tests wait on subprocesses (generated suites, servers, databases): 3 workers keep 2 cores busy.
+TEST_WORKERS ?= 3
 
 .PHONY: install run test lint typecheck bench clean
 
@@ -30,7 +32,7 @@ test: install lint
 	@echo "[INFO] next: if chromium is missing and this is root with apt-get, Debian's chromium is installed SYSTEM-WIDE (for the HTML handoff screenshot test); BE_NO_SYSTEM_INSTALL=1 skips it"
 	@if [ -f scripts/ensure-chromium.sh ]; then bash scripts/ensure-chromium.sh; fi
 	@if [ -f scripts/ensure-bwrap.sh ]; then bash scripts/ensure-bwrap.sh; fi
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: install
 	$(BIN)/python bench/run_all.py
