@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 from backend_engineer.engines.base import EngineConflict
 from backend_engineer.engines.deterministic.ir import ServiceIR
-from backend_engineer.engines.deterministic.render.migration import POLICY, create_lines, drop_lines, enable_rls_lines
+from backend_engineer.engines.deterministic.render.migration import (
+    IS_POSTGRES_LINES,
+    POLICY,
+    UPGRADE_OPENING_LINES,
+    create_lines,
+    drop_lines,
+    enable_rls_lines,
+)
 from backend_engineer.engines.deterministic.render.tables import (
     TableDef,
     _type,
@@ -132,27 +139,14 @@ def _module_head(r: _Revision) -> list[str]:
     if r.tenant_tables:
         lines.append(f"NEW_TENANT_TABLES = {tuple(r.tenant_tables)!r}")
         lines.append(f'POLICY = "{POLICY}"')
-    lines += [
-        "",
-        "",
-        "def _is_postgres() -> bool:",
-        '    return op.get_bind().dialect.name == "postgresql"',
-    ]
+    lines += IS_POSTGRES_LINES
     if r.backfills:
         lines += _backfill_helpers(r.revision)
     return lines
 
 
 def _upgrade(r: _Revision) -> list[str]:
-    lines = [
-        "",
-        "",
-        "def upgrade() -> None:",
-        "    if _is_postgres():",
-        "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
-        "        op.execute(\"SET LOCAL statement_timeout = '60s'\")",
-    ]
-    lines += create_lines(r.tables)
+    lines = [*UPGRADE_OPENING_LINES, *create_lines(r.tables)]
     if r.tenant_tables:
         lines += enable_rls_lines("NEW_TENANT_TABLES")
     for ent, fname, spec in r.diff.added_fields:

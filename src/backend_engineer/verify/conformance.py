@@ -24,6 +24,7 @@ from backend_engineer.spec.openapi import ApiContract, Operation
 from backend_engineer.verify.probe import Prober, _item_param, _seed
 from backend_engineer.verify.samples import sample
 from backend_engineer.verify.service import RunningService, ServiceError, run_service
+from backend_engineer.verify.stubs import is_stub_answer
 
 ORDER = {"post": 0, "get": 1, "put": 2, "patch": 3, "head": 4, "options": 5, "delete": 9}
 
@@ -122,7 +123,7 @@ def _check(api: ApiContract, op: Operation, response: httpx.Response, result: Re
 
     result.stats["responses"][op.operation_id] = response.status_code
     media = _media(response.headers.get("content-type"))
-    if response.status_code == 501 and media == "application/json" and _is_stub(response):
+    if is_stub_answer(response):
         result.stats["stubs"].append(op.operation_id)
         add("BE445", Severity.INFO, "needs business logic: answers 501 until it is implemented", response.text[:200])
         return
@@ -176,15 +177,6 @@ def _check(api: ApiContract, op: Operation, response: httpx.Response, result: Re
                         )
     if len(result.findings) == before:
         result.stats["conforming"] += 1
-
-
-def _is_stub(response: httpx.Response) -> bool:
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    error = body.get("error") if isinstance(body, dict) else None
-    return isinstance(error, dict) and error.get("code") == "NOT_IMPLEMENTED"
 
 
 def check_running(svc: RunningService) -> Result:

@@ -12,6 +12,24 @@ POLICY = (
 )
 
 
+IS_POSTGRES_LINES = (
+    "",
+    "",
+    "def _is_postgres() -> bool:",
+    '    return op.get_bind().dialect.name == "postgresql"',
+)
+"""The helper every generated revision uses to run PostgreSQL-only steps."""
+UPGRADE_OPENING_LINES = (
+    "",
+    "",
+    "def upgrade() -> None:",
+    "    if _is_postgres():",
+    "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
+    "        op.execute(\"SET LOCAL statement_timeout = '60s'\")",
+)
+"""An upgrade's first lines: bounded lock and statement waits on PostgreSQL."""
+
+
 def render_initial_migration(ir: ServiceIR) -> str:
     tables = all_tables(ir)
     tenant_tables = [t.name for t in tables if t.tenant_scoped]
@@ -47,16 +65,8 @@ def render_initial_migration(ir: ServiceIR) -> str:
         "",
         f"TENANT_TABLES = {tuple(tenant_tables)!r}",
         f'POLICY = "{POLICY}"',
-        "",
-        "",
-        "def _is_postgres() -> bool:",
-        '    return op.get_bind().dialect.name == "postgresql"',
-        "",
-        "",
-        "def upgrade() -> None:",
-        "    if _is_postgres():",
-        "        op.execute(\"SET LOCAL lock_timeout = '5s'\")",
-        "        op.execute(\"SET LOCAL statement_timeout = '60s'\")",
+        *IS_POSTGRES_LINES,
+        *UPGRADE_OPENING_LINES,
     ]
     lines += create_lines(tables)
     lines += [
