@@ -286,15 +286,7 @@ class Drafter:
                 "schema": {"type": "string", "maxLength": 512},
             },
             "Limit": {
-                "name": "limit",
-                "in": "query",
-                "description": "Page size.",
-                "schema": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": self.conv.max_limit,
-                    "default": self.conv.default_limit,
-                },
+                **limit_parameter(self.conv.max_limit, self.conv.default_limit),
                 "example": min(20, self.conv.max_limit),
             },
         }
@@ -591,6 +583,16 @@ def _error_schema() -> dict[str, Any]:
                 },
             }
         },
+    }
+
+
+def limit_parameter(max_limit: int, default_limit: int) -> dict[str, Any]:
+    """The house page-size parameter: bounded by perf.yaml's maximum."""
+    return {
+        "name": "limit",
+        "in": "query",
+        "description": "Page size.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default_limit},
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedSeq
 
-from backend_engineer.design.draft import STATUS, _error_response, _error_schema
+from backend_engineer.design.draft import STATUS, _error_response, _error_schema, limit_parameter
 from backend_engineer.design.emit import dump, load_roundtrip, to_commented
 from backend_engineer.design.fields import DEFAULT_MAX_LENGTH, MAX_ARRAY_ITEMS, value_schema
 from backend_engineer.design.samples import sample
@@ -262,17 +262,7 @@ class Proposer:
                             doc,
                             "parameters",
                             "Limit",
-                            {
-                                "name": "limit",
-                                "in": "query",
-                                "description": "Page size.",
-                                "schema": {
-                                    "type": "integer",
-                                    "minimum": 1,
-                                    "maximum": max_limit,
-                                    "default": min(50, max_limit),
-                                },
-                            },
+                            limit_parameter(max_limit, min(50, max_limit)),
                         )
                     )
                 )
